@@ -14,10 +14,8 @@ type Account struct {
 	Tree []string
 	// SuperduperAdmin is pvt_superduper_admin.
 	SuperduperAdmin bool
-	// Expired is true when a trial account has passed pvt_trial_expires.
-	Expired bool
-	// ExpiredAt is pvt_trial_expires (Gregorian seconds) when Expired.
-	ExpiredAt int64
+	// TrialExpires is pvt_trial_expires in Gregorian seconds (0: not a trial account).
+	TrialExpires int64
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
