@@ -16,7 +16,7 @@ func TestDirectoriesListing(t *testing.T) {
 	couchdbtest.PutDocs(t, cfg, id,
 		directory.Doc{"_id": "d2", "pvt_type": "directory", "name": "Support", "flags": []any{"x"}, "min_dtmf": 3},
 		directory.Doc{"_id": "d1", "pvt_type": "directory", "name": "Sales"},
-		directory.Doc{"_id": "d3", "pvt_type": "directory"},                                     // no name
+		directory.Doc{"_id": "d3", "pvt_type": "directory"},                                      // no name
 		directory.Doc{"_id": "d4", "pvt_type": "directory", "name": "Gone", "pvt_deleted": true}, // soft-deleted
 		directory.Doc{"_id": "d5", "pvt_type": "directory", "name": "Null flags", "flags": nil},
 		directory.Doc{"_id": "u1", "pvt_type": "user", "name": "Not a directory"},
