@@ -22,6 +22,12 @@ const crypto = require('crypto');
 // CouchDB's rule before they get here (see validDBName), so they are safe as paths.
 installModule('express-pouchdb/lib/clean-filename', (name) => name);
 
+// 2. Run JavaScript (map/reduce, validate_doc_update, show, list) in sloppy mode as
+// CouchDB's couchjs does: PouchDB wraps it in "use strict", which turns an implicit
+// global such as KAZOO's `for (directory_id in doc.directories)` into a ReferenceError
+// and silently empties the view.
+sloppyVM();
+
 const express = require('express');
 const PouchDB = require('pouchdb-core')
   .plugin(require('pouchdb-adapter-http'))
@@ -38,6 +44,18 @@ function installModule(request, exports) {
   m.loaded = true;
   m.exports = exports;
   require.cache[file] = m;
+}
+
+function sloppyVM() {
+  const vm = require('vm');
+  const strictPrefix = '(function() {"use strict";';
+  const run = vm.runInNewContext;
+  vm.runInNewContext = function (code, ...rest) {
+    if (typeof code === 'string' && code.startsWith(strictPrefix)) {
+      code = '(function() {' + code.slice(strictPrefix.length);
+    }
+    return run.call(this, code, ...rest);
+  };
 }
 
 function parseArgs(argv) {
@@ -189,6 +207,17 @@ function compat(PouchDBClass) {
           return pass();
         });
       }
+    }
+
+    // Writes answer ETag: "<new rev>" (kivik's Delete reads the revision from it).
+    if ((req.method === 'DELETE' && (isDocPath(rest) || isAttachmentPath(rest))) ||
+        (req.method === 'PUT' && isAttachmentPath(rest))) {
+      interceptSend(res, (body, pass) => {
+        if (res.statusCode < 300 && body && typeof body.rev === 'string') {
+          res.setHeader('ETag', `"${body.rev}"`);
+        }
+        return pass();
+      });
     }
 
     // PUT ?new_edits=false answers {ok, id, rev} like CouchDB, not PouchDB's array.
