@@ -157,7 +157,7 @@ func allDocsRange(d *dbTx, it *rowsIter, r *stringRange, o docOptions, prefix []
 		}
 		it.rows = append(it.rows, row)
 	}
-	it.offset = skipped + countBefore(d, r, prefix)
+	it.offset = min(it.totalRows, skipped+countBefore(d, r, prefix))
 	return nil
 }
 

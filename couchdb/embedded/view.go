@@ -343,7 +343,7 @@ func (q *viewQuery) mapRows(d *dbTx, vb *bolt.Bucket, it *rowsIter) error {
 			return err
 		}
 	}
-	it.offset += skipped
+	it.offset = min(it.totalRows, it.offset+skipped)
 	return nil
 }
 

@@ -1,0 +1,57 @@
+package contract_test
+
+import (
+	"os"
+	"testing"
+
+	kivik "github.com/go-kivik/kivik/v4"
+	kivikcouch "github.com/go-kivik/kivik/v4/couchdb"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb/contract"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+)
+
+// envRealCouchDB marks that COUCHDB_URL named a server before couchdbtest.Main
+// started the compat server (which publishes its own address there).
+const envRealCouchDB = "CONTRACT_REAL_COUCHDB"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(couchdbtest.EnvURL) != "" {
+		_ = os.Setenv(envRealCouchDB, "1")
+	}
+	os.Exit(couchdbtest.Main(m))
+}
+
+// compatQuirks are the contract tests the PouchDB-based compat server fails where
+// it differs from Apache CouchDB (see couchdbtest/server/README.md). They run
+// against a real CouchDB (COUCHDB_URL).
+var compatQuirks = map[string]string{
+	"Server/InvalidNames":     "compat server: accepts database names starting with _",
+	"Server/AllDBs":           "compat server: _all_dbs ignores startkey/endkey/limit/skip and is unsorted",
+	"Docs/DeleteAndRecreate":  "compat server: DELETE with a stale rev answers 404, CouchDB 409",
+	"Docs/ReservedIDs":        "compat server: an unknown _ member answers 500, CouchDB 400",
+	"Docs/Stats":              "compat server: no doc_del_count",
+	"Bulk/RevsDiff":           "compat server: _revs_diff has no possible_ancestors",
+	"AllDocs/Ranges":          "compat server: offset ignores the rows before startkey",
+	"Views/Options":           "compat server: startkey_docid is ignored",
+	"Views/BrokenMap":         "compat server: a broken map function silently yields an empty view",
+	"Collation/Specification": "compat server: strings collate by code unit, not ICU",
+	"Collation/ASCII":         "compat server: strings collate by code unit, not ICU",
+}
+
+// TestCompatServer runs the contract against the compat server, or against the
+// CouchDB at COUCHDB_URL (then nothing is skipped). The client options are the
+// ones couchdb.Open uses.
+func TestCompatServer(t *testing.T) {
+	cfg := couchdbtest.Config(t)
+	c, err := kivik.New("couch", cfg.URL, kivikcouch.OptionNoRequestCompression())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	skip := compatQuirks
+	if os.Getenv(envRealCouchDB) != "" {
+		skip = nil
+	}
+	contract.Run(t, contract.Target{Client: func(*testing.T) *kivik.Client { return c }, Skip: skip})
+}

@@ -1,0 +1,26 @@
+package embedded_test
+
+import (
+	"testing"
+
+	kivik "github.com/go-kivik/kivik/v4"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb/contract"
+	_ "github.com/kazoo-directories/kazoo-directories/couchdb/embedded"
+)
+
+// openClient opens an embedded client on a fresh data directory.
+func openClient(t testing.TB) *kivik.Client {
+	t.Helper()
+	c, err := kivik.New("embedded", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func TestContract(t *testing.T) {
+	c := openClient(t)
+	contract.Run(t, contract.Target{Client: func(*testing.T) *kivik.Client { return c }})
+}
