@@ -1,18 +1,19 @@
 package embedded_test
 
 import (
+	"log/slog"
 	"testing"
 
 	kivik "github.com/go-kivik/kivik/v4"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb/contract"
-	_ "github.com/kazoo-directories/kazoo-directories/couchdb/embedded"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/embedded"
 )
 
 // openClient opens an embedded client on a fresh data directory.
 func openClient(t testing.TB) *kivik.Client {
 	t.Helper()
-	c, err := kivik.New("embedded", t.TempDir())
+	c, err := kivik.New("embedded", t.TempDir(), embedded.OptionLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,8 @@ type viewDef struct {
 }
 
 // indexed reports whether this store builds an index for the design doc: only
-// JavaScript design docs with views (Mango "query" indexes are not supported).
+// JavaScript design docs with views (Mango "query" indexes are not supported;
+// their views are listed by name only).
 func (d *designDef) indexed() bool {
 	return (d.language == "" || d.language == "javascript") && len(d.views) > 0
 }
@@ -70,14 +71,17 @@ func parseDesign(body []byte) (*designDef, error) {
 		if err := json.Unmarshal(raw.Views, &views); err != nil {
 			return nil, errInvalidDesign("`views` is not an object")
 		}
-		if def.language == "" || def.language == "javascript" {
-			for name, v := range views {
-				vd, err := parseView(name, v)
-				if err != nil {
-					return nil, err
-				}
-				def.views = append(def.views, vd)
+		js := def.language == "" || def.language == "javascript"
+		for name, v := range views {
+			if !js {
+				def.views = append(def.views, viewDef{Name: name})
+				continue
 			}
+			vd, err := parseView(name, v)
+			if err != nil {
+				return nil, err
+			}
+			def.views = append(def.views, vd)
 		}
 	}
 	sort.Slice(def.views, func(i, j int) bool { return def.views[i].Name < def.views[j].Name })

@@ -272,7 +272,7 @@ func (c *client) openView(d *dbTx, ddocID, view string) (*bolt.Bucket, *viewDef,
 		if err != nil {
 			return nil, nil, err
 		}
-		if def == nil || len(def.views) == 0 {
+		if def == nil || def.view(view) == nil {
 			return nil, nil, errNotFound("missing_named_view")
 		}
 		return nil, nil, newError(http.StatusNotImplemented, "not_implemented",

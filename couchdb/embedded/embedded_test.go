@@ -1,0 +1,275 @@
+package embedded_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	kivik "github.com/go-kivik/kivik/v4"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb/embedded"
+)
+
+var ctx = context.Background()
+
+func newDB(t testing.TB, c *kivik.Client, name string) *kivik.DB {
+	t.Helper()
+	if err := c.CreateDB(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	return c.DB(name)
+}
+
+func TestLockedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	c, err := kivik.New("embedded", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = kivik.New("embedded", dir, embedded.OptionLockTimeout(50*time.Millisecond))
+	if !errors.Is(err, embedded.ErrLocked) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("second open: %v, want ErrLocked naming the directory", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := kivik.New("embedded", dir)
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	_ = c2.Close()
+	_, err = c.DB("x").Stats(ctx)
+	if kivik.HTTPStatus(err) != http.StatusServiceUnavailable {
+		t.Fatalf("use after close: %v", err)
+	}
+}
+
+func TestReopenKeepsDataAndViews(t *testing.T) {
+	dir := t.TempDir()
+	c, err := kivik.New("embedded", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := newDB(t, c, "account/aa/bb/cc")
+	if _, err := db.Put(ctx, "_design/d", map[string]any{"views": map[string]any{
+		"v": map[string]any{"map": "function(doc){ if (doc.n) emit(doc.n, null); }"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"b", "a"} {
+		if _, err := db.Put(ctx, id, map[string]any{"n": id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = c.Close()
+	c, err = kivik.New("embedded", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	names, err := c.AllDBs(ctx)
+	if err != nil || len(names) != 1 || names[0] != "account/aa/bb/cc" {
+		t.Fatalf("AllDBs after reopen: %v %v", names, err)
+	}
+	db = c.DB("account/aa/bb/cc")
+	rs := db.Query(ctx, "d", "v")
+	var got []string
+	for rs.Next() {
+		id, _ := rs.ID()
+		got = append(got, id)
+	}
+	if rs.Err() != nil || strings.Join(got, ",") != "a,b" {
+		t.Fatalf("view after reopen: %v %v", got, rs.Err())
+	}
+	// The index is still maintained after reopening.
+	if _, err := db.Put(ctx, "c", map[string]any{"n": "0"}); err != nil {
+		t.Fatal(err)
+	}
+	rs = db.Query(ctx, "d", "v", kivik.Param("limit", 1))
+	rs.Next()
+	if id, _ := rs.ID(); id != "c" {
+		t.Fatalf("first row after a new write: %q", id)
+	}
+	_ = rs.Close()
+}
+
+// TestBodyKeepsOrderAndNumbers: CouchDB keeps member order and integers beyond
+// 2^53 exactly.
+func TestBodyKeepsOrderAndNumbers(t *testing.T) {
+	db := newDB(t, openClient(t), "db")
+	in := `{"z":1,"a":{"y":2,"b":3},"big":12345678901234567890,"f":1.50}`
+	if _, err := db.Put(ctx, "d", json.RawMessage(in)); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := db.Get(ctx, "d").Rev()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw json.RawMessage
+	if err := db.Get(ctx, "d").ScanDoc(&raw); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"_id":"d","_rev":"` + doc + `","z":1,"a":{"y":2,"b":3},"big":12345678901234567890,"f":1.50}`
+	if string(raw) != want {
+		t.Fatalf("body\n got %s\nwant %s", raw, want)
+	}
+}
+
+func TestMapTimeout(t *testing.T) {
+	c, err := kivik.New("embedded", t.TempDir(), embedded.OptionMapTimeout(50*time.Millisecond),
+		embedded.OptionLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	db := newDB(t, c, "db")
+	if _, err := db.Put(ctx, "_design/d", map[string]any{"views": map[string]any{
+		"v": map[string]any{"map": "function(doc){ while (doc.spin) {} emit(doc._id, null); }"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []map[string]any{{"_id": "a"}, {"_id": "b", "spin": true}, {"_id": "c"}} {
+		if _, err := db.Put(ctx, d["_id"].(string), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := db.Query(ctx, "d", "v")
+	var got []string
+	for rs.Next() {
+		id, _ := rs.ID()
+		got = append(got, id)
+	}
+	if strings.Join(got, ",") != "a,c" {
+		t.Fatalf("rows %v: the looping doc must be skipped, the others indexed", got)
+	}
+}
+
+func TestGetAttachmentsIterator(t *testing.T) {
+	db := newDB(t, openClient(t), "db")
+	if _, err := db.Put(ctx, "k", map[string]any{"_attachments": map[string]any{
+		"private_key.pem": map[string]any{"content_type": "application/x-pem-file", "data": "cGVt"}}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := db.Get(ctx, "k", kivik.Param("attachments", true))
+	var body map[string]any
+	if err := doc.ScanDoc(&body); err != nil {
+		t.Fatal(err)
+	}
+	stub := body["_attachments"].(map[string]any)["private_key.pem"].(map[string]any)
+	if stub["follows"] != true {
+		t.Fatalf("stub %v", stub)
+	}
+	atts, err := doc.Attachments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := atts.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(att.Content)
+	if att.Filename != "private_key.pem" || string(b) != "pem" {
+		t.Fatalf("attachment %q %q", att.Filename, b)
+	}
+	if _, err := atts.Next(); err != io.EOF {
+		t.Fatalf("second Next: %v", err)
+	}
+}
+
+func TestOpenRevs(t *testing.T) {
+	db := newDB(t, openClient(t), "db")
+	rev1, _ := db.Put(ctx, "d", map[string]any{"v": 1})
+	rev2, _ := db.Put(ctx, "d", map[string]any{"_rev": rev1, "v": 3})
+	other := "2-ffffffffffffffffffffffffffffffff"
+	if _, err := db.Put(ctx, "d", map[string]any{"_rev": other, "v": 2,
+		"_revisions": map[string]any{"start": 2, "ids": []string{other[2:], rev1[2:]}}}, kivik.Param("new_edits", false)); err != nil {
+		t.Fatal(err)
+	}
+	rs := db.OpenRevs(ctx, "d", []string{"all"}, kivik.Param("revs", true))
+	var revs []string
+	for rs.Next() {
+		var d map[string]any
+		if err := rs.ScanDoc(&d); err != nil {
+			t.Fatal(err)
+		}
+		revs = append(revs, d["_rev"].(string))
+		if d["_revisions"] == nil {
+			t.Fatalf("no _revisions: %v", d)
+		}
+	}
+	if len(revs) != 2 || revs[0] != other || revs[1] != rev2 {
+		t.Fatalf("open_revs=all: %v", revs)
+	}
+	rs = db.OpenRevs(ctx, "d", []string{rev1, "9-abc"}, kivik.Param("latest", true))
+	var got []string
+	for rs.Next() {
+		var d map[string]any
+		err := rs.ScanDoc(&d)
+		r, _ := rs.Rev()
+		got = append(got, r+":"+http.StatusText(kivik.HTTPStatus(err)))
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], other+":") || got[1] != "9-abc:Not Found" {
+		t.Fatalf("open_revs latest: %v", got)
+	}
+}
+
+func TestChangesFeeds(t *testing.T) {
+	db := newDB(t, openClient(t), "db")
+	if _, err := db.Put(ctx, "a", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_, _ = db.Put(ctx, "b", map[string]any{})
+	}()
+	lp := db.Changes(ctx, kivik.Param("feed", "longpoll"), kivik.Param("since", "now"), kivik.Param("timeout", 5000))
+	var ids []string
+	for lp.Next() {
+		ids = append(ids, lp.ID())
+	}
+	if lp.Err() != nil || strings.Join(ids, ",") != "b" {
+		t.Fatalf("longpoll: %v %v", ids, lp.Err())
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_, _ = db.Put(ctx, "c", map[string]any{})
+	}()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	cont := db.Changes(cctx, kivik.Param("feed", "continuous"))
+	ids = nil
+	for cont.Next() {
+		if ids = append(ids, cont.ID()); len(ids) == 3 {
+			break
+		}
+	}
+	_ = cont.Close()
+	if strings.Join(ids, ",") != "a,b,c" {
+		t.Fatalf("continuous: %v %v", ids, cont.Err())
+	}
+	timed := db.Changes(ctx, kivik.Param("feed", "continuous"), kivik.Param("since", "now"), kivik.Param("timeout", 50))
+	for timed.Next() {
+		t.Fatalf("unexpected change %s", timed.ID())
+	}
+}
+
+func TestUnsupportedLanguage(t *testing.T) {
+	db := newDB(t, openClient(t), "db")
+	if _, err := db.Put(ctx, "_design/mango", map[string]any{"language": "query",
+		"views": map[string]any{"idx": map[string]any{"map": map[string]any{"fields": map[string]any{"a": "asc"}}}}}); err != nil {
+		t.Fatalf("query-language design doc: %v", err)
+	}
+	rs := db.Query(ctx, "mango", "idx")
+	rs.Next()
+	if kivik.HTTPStatus(rs.Err()) != http.StatusNotImplemented {
+		t.Fatalf("query of a Mango index: %v", rs.Err())
+	}
+	_, err := db.Put(ctx, "_design/js", map[string]any{"views": map[string]any{"v": map[string]any{"map": "function(doc){}", "reduce": "_bogus"}}})
+	if kivik.HTTPStatus(err) != http.StatusBadRequest {
+		t.Fatalf("unknown built-in reduce: %v", err)
+	}
+}
