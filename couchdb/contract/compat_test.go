@@ -9,6 +9,7 @@ import (
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb/contract"
 	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+	_ "github.com/kazoo-directories/kazoo-directories/couchdb/embedded"
 )
 
 // envRealCouchDB marks that COUCHDB_URL named a server before couchdbtest.Main
@@ -54,4 +55,31 @@ func TestCompatServer(t *testing.T) {
 		skip = nil
 	}
 	contract.Run(t, contract.Target{Client: func(*testing.T) *kivik.Client { return c }, Skip: skip})
+}
+
+func BenchmarkCompatServer(b *testing.B) {
+	cfg := couchdbtest.Config(b)
+	c, err := kivik.New("couch", cfg.URL, kivikcouch.OptionNoRequestCompression())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.Close() })
+	contract.Bench(b, c)
+}
+
+// TestReplicateWithEmbedded replicates between the compat server (or
+// COUCHDB_URL) and the embedded store, both ways.
+func TestReplicateWithEmbedded(t *testing.T) {
+	cfg := couchdbtest.Config(t)
+	couch, err := kivik.New("couch", cfg.URL, kivikcouch.OptionNoRequestCompression())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = couch.Close() })
+	emb, err := kivik.New("embedded", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emb.Close() })
+	contract.Replicate(t, couch, emb)
 }

@@ -32,7 +32,18 @@ func snapshot(t *testing.T, db *kivik.DB) map[string]string {
 }
 
 func testReplicate(t *testing.T, c *kivik.Client) {
-	src, dst := newDB(t, c), newDB(t, c)
+	replicateBetween(t, newDB(t, c), newDB(t, c))
+}
+
+// Replicate checks kivik.Replicate from a database on source to one on target
+// and back (documents with their revision histories, conflicts, deletions and
+// design docs), for backends that differ.
+func Replicate(t *testing.T, source, target *kivik.Client) {
+	t.Run("Forward", func(t *testing.T) { replicateBetween(t, newDB(t, source), newDB(t, target)) })
+	t.Run("Backward", func(t *testing.T) { replicateBetween(t, newDB(t, target), newDB(t, source)) })
+}
+
+func replicateBetween(t *testing.T, src, dst *kivik.DB) {
 	seedKazoo(t, src)
 	u1 := get(t, src, "u1")
 	u1["first_name"] = "Anna"

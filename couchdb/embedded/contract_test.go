@@ -25,3 +25,7 @@ func TestContract(t *testing.T) {
 	c := openClient(t)
 	contract.Run(t, contract.Target{Client: func(*testing.T) *kivik.Client { return c }})
 }
+
+func BenchmarkStore(b *testing.B) {
+	contract.Bench(b, openClient(b))
+}
