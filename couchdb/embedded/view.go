@@ -222,7 +222,11 @@ func (r keyRange) countBefore(b *bolt.Bucket) int64 {
 // group_level. A missing design doc is 404 "missing", a missing view 404
 // "missing_named_view". Indexes are always up to date (stale/update are ignored).
 func (db *db) Query(ctx context.Context, ddoc, view string, options driver.Options) (driver.Rows, error) {
-	q, err := db.c.readViewQuery(readParams(options))
+	p := readParams(options)
+	if _, ok := p["queries"]; ok {
+		return nil, newError(http.StatusNotImplemented, "not_implemented", "multiple queries are not supported by the embedded store")
+	}
+	q, err := db.c.readViewQuery(p)
 	if err != nil {
 		return nil, err
 	}
