@@ -183,6 +183,7 @@ func (e *env) golden(name string, rec *httptest.ResponseRecorder) {
 		e.t.Fatal(err)
 	}
 	got := strings.ReplaceAll(string(out), e.acct, "{ACCOUNT_ID}")
+	got = strings.ReplaceAll(got, strings.ToUpper(e.acct), "{UPPER_ACCOUNT_ID}")
 	got = revPattern.ReplaceAllString(got, "{REV}") + "\n"
 	path := filepath.Join("..", "..", "testdata", "golden", "api", name+".json")
 	if *update {
