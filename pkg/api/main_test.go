@@ -146,7 +146,7 @@ func wantStatus(t testing.TB, rec *httptest.ResponseRecorder, status int) {
 }
 
 var (
-	revPattern = regexp.MustCompile(`\b\d+-[0-9a-f]{32}\b`)
+	revPattern  = regexp.MustCompile(`\b\d+-[0-9a-f]{32}\b`)
 	md5Revision = regexp.MustCompile(`"revision": "[0-9a-f]{32}"`)
 )
 

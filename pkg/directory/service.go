@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // gregorianOffset is the number of seconds from 0000-01-01 to 1970-01-01: KAZOO stamps
@@ -366,12 +367,12 @@ func splitID(data Doc) (string, Doc, error) {
 }
 
 // docIDPattern describes the ids the service accepts for directories: no leading "_"
-// (CouchDB reserves it), no "/", no control characters, at most 128 bytes.
+// (CouchDB reserves it), no "/", no control characters, valid UTF-8, at most 128 bytes.
 const docIDPattern = `^[^_/\x00-\x1f\x7f][^/\x00-\x1f\x7f]{0,127}$`
 
 // ValidDocID reports whether id matches docIDPattern.
 func ValidDocID(id string) bool {
-	if id == "" || len(id) > 128 || id[0] == '_' {
+	if id == "" || len(id) > 128 || id[0] == '_' || !utf8.ValidString(id) {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
