@@ -53,8 +53,9 @@ func dialpadDigit(c byte) byte {
 	return 0
 }
 
-// keyHasPrefix reports whether the dialpad key of a+b starts with digits, without
-// building the key. Empty digits match nothing, as in KAZOO's IVR.
+// keyHasPrefix reports whether the dialpad key of a followed by that of b (for Dialpad
+// the key of a+b, as KAZOO builds it) starts with digits, without building the key.
+// Empty digits match nothing, as in KAZOO's IVR.
 func keyHasPrefix(a, b, digits string, fold bool) bool {
 	if digits == "" {
 		return false

@@ -148,9 +148,12 @@ func FuzzDialpad(f *testing.F) {
 			if fold {
 				dial = DialpadFolded
 			}
-			key := dial(a + b)
+			key := dial(a) + dial(b)
 			if strings.Trim(key, "23456789") != "" || len(key) > len(a)+len(b) {
 				t.Fatalf("dial(%q, fold=%v) = %q", a+b, fold, key)
+			}
+			if !fold && Dialpad(a+b) != key {
+				t.Fatalf("Dialpad(%q) != Dialpad(%q) + Dialpad(%q)", a+b, a, b)
 			}
 			want := digits != "" && strings.HasPrefix(key, digits)
 			if got := keyHasPrefix(a, b, digits, fold); got != want {

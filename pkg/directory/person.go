@@ -46,13 +46,14 @@ func People(members []Member) []Person {
 }
 
 // Keys returns the person's two dialpad keys: first+last and last+first, as KAZOO's
-// first_last_keys and last_first_keys (DialpadFolded instead of Dialpad when fold).
+// first_last_keys and last_first_keys. With fold each name is converted with
+// DialpadFolded on its own, so a UTF-8 sequence is never completed across the two.
 func (p Person) Keys(fold bool) (firstLast, lastFirst string) {
-	dial := Dialpad
-	if fold {
-		dial = DialpadFolded
+	if !fold {
+		return Dialpad(p.FirstName + p.LastName), Dialpad(p.LastName + p.FirstName)
 	}
-	return dial(p.FirstName + p.LastName), dial(p.LastName + p.FirstName)
+	first, last := DialpadFolded(p.FirstName), DialpadFolded(p.LastName)
+	return first + last, last + first
 }
 
 // NameField names a name field, or both, in KAZOO's terms: the value of a directory's
