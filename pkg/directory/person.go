@@ -22,16 +22,25 @@ type Person struct {
 // whole directory; skipping it is our documented deviation. An empty string is a
 // name: KAZOO handles it, and so do we.)
 func NewPerson(m Member) (Person, bool) {
-	first, ok1 := m.User["first_name"].(string)
-	last, ok2 := m.User["last_name"].(string)
-	if !ok1 || !ok2 {
+	first, last, ok := memberNames(m)
+	if !ok {
 		return Person{}, false
 	}
+	return newPerson(m, first, last), true
+}
+
+func memberNames(m Member) (first, last string, ok bool) {
+	first, ok1 := m.User["first_name"].(string)
+	last, ok2 := m.User["last_name"].(string)
+	return first, last, ok1 && ok2
+}
+
+func newPerson(m Member, first, last string) Person {
 	p := Person{UserID: m.UserID, FirstName: first, LastName: last}
 	if cf, ok := m.CallflowID(); ok {
 		p.CallflowID = cf
 	}
-	return p, true
+	return p
 }
 
 // People returns NewPerson of every member that has one, in the members' order.
@@ -95,19 +104,35 @@ func ParseSearchFields(s string) NameField {
 // (case-sensitive; digits before upper case before lower case; UTF-8 bytes unsigned).
 // The sort is stable: people with the same two names keep their order in ps.
 func SortPeople(ps []Person, by NameField) {
-	slices.SortStableFunc(ps, comparePeople(by))
+	// Sorting positions, with the position as the last tie-break, is stable and
+	// moves ints instead of whole Persons.
+	order := make([]int, len(ps))
+	for i := range order {
+		order[i] = i
+	}
+	primary, secondary := lastNames, firstNames
+	if by == FieldFirstName {
+		primary, secondary = firstNames, lastNames
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &ps[i], &ps[j]
+		if c := primary(a, b); c != 0 {
+			return c
+		}
+		if c := secondary(a, b); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	sorted := make([]Person, len(ps))
+	for k, i := range order {
+		sorted[k] = ps[i]
+	}
+	copy(ps, sorted)
 }
 
-func comparePeople(by NameField) func(a, b Person) int {
-	if by == FieldFirstName {
-		return func(a, b Person) int {
-			return cmp.Or(strings.Compare(a.FirstName, b.FirstName), strings.Compare(a.LastName, b.LastName))
-		}
-	}
-	return func(a, b Person) int {
-		return cmp.Or(strings.Compare(a.LastName, b.LastName), strings.Compare(a.FirstName, b.FirstName))
-	}
-}
+func firstNames(a, b *Person) int { return strings.Compare(a.FirstName, b.FirstName) }
+func lastNames(a, b *Person) int  { return strings.Compare(a.LastName, b.LastName) }
 
 // FilterPeople returns, in the order of ps, the people a caller reaches by typing
 // digits (KAZOO's filter_users): FieldFirstName keeps those whose first+last key starts
@@ -125,12 +150,15 @@ func FilterPeople(ps []Person, digits string, fields NameField, fold bool) []Per
 }
 
 func (p Person) matches(digits string, fields NameField, fold bool) bool {
+	return namesMatch(p.FirstName, p.LastName, digits, fields, fold)
+}
+
+func namesMatch(first, last, digits string, fields NameField, fold bool) bool {
 	switch fields {
 	case FieldFirstName:
-		return keyHasPrefix(p.FirstName, p.LastName, digits, fold)
+		return keyHasPrefix(first, last, digits, fold)
 	case FieldBoth:
-		return keyHasPrefix(p.FirstName, p.LastName, digits, fold) ||
-			keyHasPrefix(p.LastName, p.FirstName, digits, fold)
+		return keyHasPrefix(first, last, digits, fold) || keyHasPrefix(last, first, digits, fold)
 	}
-	return keyHasPrefix(p.LastName, p.FirstName, digits, fold)
+	return keyHasPrefix(last, first, digits, fold)
 }

@@ -103,8 +103,9 @@ func Search(dir Doc, members []Member, q SearchQuery) (SearchResult, error) {
 	}
 	if len(q.DTMF) >= MinDTMF {
 		for _, m := range members {
-			if p, ok := NewPerson(m); ok && p.matches(q.DTMF, res.SearchFields, q.Fold) {
-				res.Matches = append(res.Matches, p)
+			first, last, ok := memberNames(m)
+			if ok && namesMatch(first, last, q.DTMF, res.SearchFields, q.Fold) {
+				res.Matches = append(res.Matches, newPerson(m, first, last))
 			}
 		}
 		// KAZOO sorts everyone, then filters. A stable sort of the matches alone gives
