@@ -1,0 +1,106 @@
+// Package pdf prints a directory: a paginated A4 PDF (Renderer) and the same member
+// table as CSV (CSV). Both order members with SortEntries.
+//
+// The PDF uses the Go fonts (Latin with diacritics, Greek, Cyrillic; regular and bold)
+// and then, per character, the extra TrueType fonts given in Options.FontFiles (for
+// example a CJK fallback). A character no font has is drawn as U+FFFD and counted in
+// one warning log line per render; nothing is dropped silently.
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+	"github.com/signintech/gopdf"
+	"golang.org/x/text/language"
+)
+
+// Producer is written into the PDF's document information.
+const Producer = "kazoo-directories"
+
+// Options configures a Renderer.
+type Options struct {
+	// FontFiles are extra TrueType (.ttf, glyf outlines) fonts tried in order for
+	// characters the Go fonts lack, e.g. a CJK fallback.
+	FontFiles []string
+	// Locale is the BCP 47 tag whose collation orders members (default "en").
+	Locale string
+	// Logger receives the warning about undrawable characters (nil: discard).
+	Logger *slog.Logger
+}
+
+// Renderer renders printouts as PDF. It is safe for concurrent use; the fonts are
+// parsed once, in New.
+type Renderer struct {
+	fonts  *fontSet
+	tag    language.Tag
+	logger *slog.Logger
+}
+
+var _ directory.Renderer = (*Renderer)(nil)
+
+// New parses the fonts and validates the locale. It fails when a font file cannot be
+// read or is not a TrueType font gopdf can embed (collections and CFF-flavoured
+// OpenType are rejected), and when the locale is not a valid BCP 47 tag with collation
+// rules.
+func New(opts Options) (*Renderer, error) {
+	tag, err := ParseLocale(opts.Locale)
+	if err != nil {
+		return nil, err
+	}
+	fonts, err := newFontSet(opts.FontFiles)
+	if err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Renderer{fonts: fonts, tag: tag, logger: logger}, nil
+}
+
+// Render writes p as a PDF to w: the directory name as title, every member in
+// SortEntries order in a table (Last Name, First Name, Numbers) whose header repeats on
+// every page, "Page N of M" and the generation date (p.Generated, UTC) in each footer.
+// The output depends only on p and the fonts: the same input gives the same bytes.
+//
+// The document is built in memory and written with one Write, so on any error
+// (ctx cancelled, layout failure) nothing has been written to w. Errors are ctx.Err(),
+// gopdf failures, or w's write error.
+func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout) error {
+	entries := slices.Clone(p.Entries)
+	sortEntries(entries, p.SortBy(), r.tag)
+	g := newGlyphs(r.fonts)
+	c := &cleaner{g: g}
+	l, err := buildLayout(ctx, g, c, p, entries)
+	if err != nil {
+		return err
+	}
+	info := gopdf.PdfInfo{Title: c.clean(p.Name()), Producer: Producer, CreationDate: p.Generated}
+	gp, err := draw(ctx, r.fonts, g, l, info)
+	if err != nil {
+		return fmt.Errorf("pdf: %w", err)
+	}
+	var buf bytes.Buffer
+	buf.Grow(64 << 10)
+	if _, err := gp.WriteTo(&buf); err != nil {
+		return fmt.Errorf("pdf: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.missing > 0 || c.invisible > 0 {
+		r.logger.LogAttrs(ctx, slog.LevelWarn, "pdf: characters without a glyph in any font",
+			slog.String("directory_id", p.Directory.String("id")),
+			slog.Int("replaced", c.missing),
+			slog.Int("invisible_omitted", c.invisible),
+			slog.String("runes", c.exampleList()))
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
