@@ -148,7 +148,7 @@ func TestRenderGolden(t *testing.T) {
 		},
 		{
 			name: "missing_data", p: printout("Odds and ends", "", oddEntries()...),
-			order: []string{"Cher", "Emoji", "Joiner", "Prince", "Thai", "von", "Hohenzollern-", "…", "(no name)", "(user deleted)", userID(4)[:20]},
+			order: []string{"Cher", "Emoji", "Joiner", "Prince", "Thai", "von", "Hohenzollern-", "…", "(no name)", "(user deleted)", userID(34)[:20]},
 		},
 		{name: "empty", p: printout("", "")},
 	}
@@ -275,5 +275,29 @@ func TestRenderWithoutFallbackReplacesCJK(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "replaced=3") {
 		t.Errorf("log lacks replaced=3: %s", log.String())
+	}
+}
+
+// TestREADMEPicture keeps the text of the README's sample page in a golden file; with
+// -update it also redraws docs/directory-page1.png from page 1 with pdftoppm.
+func TestREADMEPicture(t *testing.T) {
+	r := newTestRenderer(t, "", nil)
+	pdf := render(t, r, printout("Sales & Support — Berlin", "", realisticEntries()...))
+	checkGolden(t, "readme_page.txt", pdfText(t, pdf))
+	if !*update {
+		return
+	}
+	prefix := filepath.Join(t.TempDir(), "page")
+	out, err := exec.Command(needTool(t, "pdftoppm"), "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+		writeTemp(t, pdf), prefix).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	png, err := os.ReadFile(prefix + ".png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "docs", "directory-page1.png"), png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
