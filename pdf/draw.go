@@ -20,15 +20,17 @@ var (
 )
 
 // drawer puts a layout on gopdf pages, switching fonts and colours only on change.
+//
+// Text is drawn in gopdf's default "gray" mode, which writes no colour into each text
+// object: text takes the current fill colour, which the drawer tracks itself (fill).
 type drawer struct {
-	gp      *gopdf.GoPdf
-	fs      *fontSet
-	g       *glyphs
-	l       *layout
-	face    int8
-	size    float64
-	colour  rgb
-	started bool
+	gp   *gopdf.GoPdf
+	fs   *fontSet
+	g    *glyphs
+	l    *layout
+	face int8
+	size float64
+	fill rgb
 }
 
 // draw renders l into a new gopdf document. Only the faces the text uses are embedded.
@@ -36,6 +38,7 @@ func draw(ctx context.Context, fs *fontSet, g *glyphs, l *layout, info gopdf.Pdf
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
 	gp.SetInfo(info)
+	gp.SetNoCompression()
 	for i, f := range fs.faces {
 		if !g.used[i] {
 			continue
@@ -56,7 +59,7 @@ func draw(ctx context.Context, fs *fontSet, g *glyphs, l *layout, info gopdf.Pdf
 // page draws page n (0-based) with rows pg[0]..pg[1].
 func (d *drawer) page(ctx context.Context, n int, pg [2]int) error {
 	d.gp.AddPage()
-	d.face, d.started = -1, false // font and colour state is per content stream
+	d.fill = black // each page's content stream starts with black fill
 	d.gp.SetLineWidth(0.5)
 	d.gp.SetStrokeColor(ruleColour[0], ruleColour[1], ruleColour[2])
 	y, err := d.pageHeader(n)
@@ -80,6 +83,9 @@ func (d *drawer) page(ctx context.Context, n int, pg [2]int) error {
 		if y, err = d.row(y, i); err != nil {
 			return err
 		}
+	}
+	if pg[0] < pg[1] {
+		d.gp.Line(margin, y, margin+contentW, y)
 	}
 	return d.footer(n)
 }
@@ -110,7 +116,7 @@ func (d *drawer) pageHeader(n int) (float64, error) {
 
 // tableHeader draws the column titles at y and returns the y below them.
 func (d *drawer) tableHeader(y float64) (float64, error) {
-	d.fill(margin, y, contentW, headerRowH, headerFill)
+	d.paint(margin, y, contentW, headerRowH, headerFill)
 	for c := range numCols {
 		if err := d.text(colX[c]+padX, y+padY, colTitles[c], bold, bodySize, black); err != nil {
 			return 0, err
@@ -124,7 +130,7 @@ func (d *drawer) tableHeader(y float64) (float64, error) {
 func (d *drawer) row(y float64, i int) (float64, error) {
 	r := &d.l.rows[i]
 	if i%2 == 1 {
-		d.fill(margin, y, contentW, r.height, zebraFill)
+		d.paint(margin, y, contentW, r.height, zebraFill)
 	}
 	for c, ref := range r.cells {
 		colour := black
@@ -138,9 +144,7 @@ func (d *drawer) row(y float64, i int) (float64, error) {
 			}
 		}
 	}
-	y += r.height
-	d.gp.Line(margin, y, margin+contentW, y)
-	return y, nil
+	return y + r.height, nil
 }
 
 // footer draws the generation date and "Page N of M".
@@ -153,10 +157,18 @@ func (d *drawer) footer(n int) error {
 	return d.text(margin+contentW-w, footerBase-footerSize, label, regular, footerSize, grey)
 }
 
-// fill paints a rectangle.
-func (d *drawer) fill(x, y, w, h float64, c rgb) {
-	d.gp.SetFillColor(c[0], c[1], c[2])
+// paint fills a rectangle.
+func (d *drawer) paint(x, y, w, h float64, c rgb) {
+	d.setFill(c)
 	d.gp.RectFromUpperLeftWithStyle(x, y, w, h, "F")
+}
+
+// setFill sets the fill (and so the text) colour when it changes.
+func (d *drawer) setFill(c rgb) {
+	if c != d.fill {
+		d.gp.SetFillColor(c[0], c[1], c[2])
+		d.fill = c
+	}
 }
 
 // text draws one cleaned line with its top at y, one gopdf text object per run of
@@ -165,29 +177,25 @@ func (d *drawer) text(x, top float64, s string, st style, size float64, c rgb) e
 	if s == "" {
 		return nil
 	}
-	if !d.started || c != d.colour {
-		d.gp.SetTextColor(c[0], c[1], c[2])
-		d.colour, d.started = c, true
-	}
+	d.setFill(c)
 	baseline := top + (leading*size/bodySize+size*0.7)/2
-	runStart, runW := 0, 0
+	// gopdf's Text advances x by the run's width, so only the first run is placed.
+	d.gp.SetXY(x, baseline)
+	runStart := 0
 	runFace := d.g.lookup(st, firstRune(s)).face
 	for i, r := range s {
-		gl := d.g.lookup(st, r)
-		if gl.face != runFace {
-			if err := d.run(x, baseline, s[runStart:i], runFace, size); err != nil {
+		if f := d.g.lookup(st, r).face; f != runFace {
+			if err := d.run(s[runStart:i], runFace, size); err != nil {
 				return err
 			}
-			x += float64(runW) * size / 1000
-			runStart, runW, runFace = i, 0, gl.face
+			runStart, runFace = i, f
 		}
-		runW += int(gl.width)
 	}
-	return d.run(x, baseline, s[runStart:], runFace, size)
+	return d.run(s[runStart:], runFace, size)
 }
 
-// run draws s in one face.
-func (d *drawer) run(x, baseline float64, s string, f int8, size float64) error {
+// run draws s in one face at the current position.
+func (d *drawer) run(s string, f int8, size float64) error {
 	if f < 0 { // cannot happen for cleaned text; never draw with a wrong font
 		return nil
 	}
@@ -197,7 +205,6 @@ func (d *drawer) run(x, baseline float64, s string, f int8, size float64) error 
 		}
 		d.face, d.size = f, size
 	}
-	d.gp.SetXY(x, baseline)
 	return d.gp.Text(s)
 }
 

@@ -87,7 +87,7 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout
 		return fmt.Errorf("pdf: %w", err)
 	}
 	var buf bytes.Buffer
-	buf.Grow(64 << 10)
+	buf.Grow(outputSize(len(entries)))
 	if _, err := gp.WriteTo(&buf); err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
@@ -104,3 +104,7 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout
 	_, err = w.Write(buf.Bytes())
 	return err
 }
+
+// outputSize estimates the PDF size (fonts, then about 320 bytes a member) so the
+// buffer grows once.
+func outputSize(members int) int { return 96<<10 + 320*members }

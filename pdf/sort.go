@@ -50,53 +50,97 @@ func SortEntries(entries []directory.Entry, sortBy, locale string) error {
 	return nil
 }
 
-// sortKey holds the precomputed collation keys of one entry.
+// sortKey holds what one entry is compared by.
 type sortKey struct {
-	unnamed bool
-	keys    [4][]byte // primary and secondary ignoring case, then with case
-	userID  string
-	entry   directory.Entry
+	unnamed            bool
+	loose              [2][]byte // collation keys ignoring case: primary, secondary field
+	strict             [2][]byte // with case; computed on the first tie
+	primary, secondary string
+	userID             string
+	index              int
 }
 
 func sortEntries(entries []directory.Entry, sortBy string, tag language.Tag) {
-	loose := collate.New(tag, collate.IgnoreCase)
-	strict := collate.New(tag)
-	var buf collate.Buffer
+	loose := newKeyer(tag, collate.IgnoreCase)
+	strict := newKeyer(tag)
 	keys := make([]sortKey, len(entries))
+	order := make([]int32, len(entries))
 	for i, e := range entries {
 		first, last := strings.TrimSpace(e.FirstName), strings.TrimSpace(e.LastName)
-		primary, secondary := last, first
-		if sortBy == "first_name" {
-			primary, secondary = first, last
-		}
 		k := &keys[i]
-		k.entry, k.userID = e, e.UserID
-		k.unnamed = e.UserMissing || (first == "" && last == "")
-		if k.unnamed {
-			continue
+		k.primary, k.secondary = last, first
+		if sortBy == "first_name" {
+			k.primary, k.secondary = first, last
 		}
-		k.keys[0] = loose.KeyFromString(&buf, primary)
-		k.keys[1] = loose.KeyFromString(&buf, secondary)
-		k.keys[2] = strict.KeyFromString(&buf, primary)
-		k.keys[3] = strict.KeyFromString(&buf, secondary)
+		k.userID, k.index = e.UserID, i
+		k.unnamed = e.UserMissing || (first == "" && last == "")
+		if !k.unnamed {
+			k.loose[0] = loose.key(k.primary)
+			k.loose[1] = loose.key(k.secondary)
+		}
+		order[i] = int32(i)
 	}
-	slices.SortStableFunc(keys, compareKeys)
-	for i := range keys {
-		entries[i] = keys[i].entry
+	// Names equal but for case are rare: their keys with case are made on demand.
+	strictKeys := func(k *sortKey) *[2][]byte {
+		if k.strict[0] == nil {
+			k.strict[0] = strict.key(k.primary)
+			k.strict[1] = strict.key(k.secondary)
+		}
+		return &k.strict
 	}
+	slices.SortFunc(order, func(a, b int32) int { return compareKeys(strictKeys, &keys[a], &keys[b]) })
+	sorted := make([]directory.Entry, len(entries))
+	for i, j := range order {
+		sorted[i] = entries[j]
+	}
+	copy(entries, sorted)
 }
 
-func compareKeys(a, b sortKey) int {
+// compareKeys orders a and b; the input index makes the order total, so the
+// unstable sort is deterministic.
+func compareKeys(strict func(*sortKey) *[2][]byte, a, b *sortKey) int {
 	if a.unnamed != b.unnamed {
 		if a.unnamed {
 			return 1
 		}
 		return -1
 	}
-	for i := range a.keys {
-		if c := bytes.Compare(a.keys[i], b.keys[i]); c != 0 {
-			return c
+	if !a.unnamed {
+		for i := range a.loose {
+			if c := bytes.Compare(a.loose[i], b.loose[i]); c != 0 {
+				return c
+			}
+		}
+		sa, sb := strict(a), strict(b)
+		for i := range sa {
+			if c := bytes.Compare(sa[i], sb[i]); c != 0 {
+				return c
+			}
 		}
 	}
-	return strings.Compare(a.userID, b.userID)
+	if c := strings.Compare(a.userID, b.userID); c != 0 {
+		return c
+	}
+	return a.index - b.index
+}
+
+// keyer makes collation keys, once per distinct string (names repeat a lot).
+type keyer struct {
+	c    *collate.Collator
+	buf  collate.Buffer
+	keys map[string][]byte
+}
+
+func newKeyer(tag language.Tag, opts ...collate.Option) *keyer {
+	return &keyer{c: collate.New(tag, opts...), keys: make(map[string][]byte)}
+}
+
+// key returns the collation key of s; it stays valid for the keyer's lifetime.
+func (k *keyer) key(s string) []byte {
+	if key, ok := k.keys[s]; ok {
+		return key
+	}
+	key := k.c.KeyFromString(&k.buf, s)
+	k.keys[s] = key
+	return key
 }
