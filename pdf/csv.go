@@ -11,20 +11,18 @@ import (
 	"golang.org/x/text/language"
 )
 
-// csvHeader is the first record of every CSV printout.
-var csvHeader = []string{"last_name", "first_name", "numbers", "user_id"}
-
 // NumbersSeparator joins a member's numbers in the CSV "numbers" column: callflow
 // numbers are dialable strings that may contain spaces ("+1 415 555 0100") but, in
 // practice, no ";".
 const NumbersSeparator = ";"
 
-// CSV renders a printout's member table as CSV (RFC 4180 via encoding/csv, UTF-8
-// without BOM, invalid bytes replaced by U+FFFD, CRLF line ends): the header
-// "last_name,first_name,numbers,user_id", then one record per member in SortEntries order.
-// Values are the stored ones: a member without a name, or whose user doc is missing,
-// has empty name columns (the PDF prints placeholders instead). It is safe for
-// concurrent use.
+// CSV renders a printout's member table as CSV: the same members in the same order
+// (SortEntries) as the PDF, under the header "last_name,first_name,numbers,user_id".
+// RFC 4180 quoting (encoding/csv), CRLF line ends, UTF-8 without BOM (invalid bytes
+// become U+FFFD). Values are the stored ones, not the PDF's placeholders: a member
+// without a name, or whose user doc is missing, has empty name columns. Values are
+// not altered for spreadsheets (a leading "+" is a phone number, not a formula).
+// It is safe for concurrent use.
 type CSV struct {
 	tag language.Tag
 }
@@ -51,10 +49,10 @@ func (c *CSV) Render(ctx context.Context, w io.Writer, p directory.Printout) err
 	sortEntries(entries, p.SortBy(), c.tag)
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write(csvHeader); err != nil {
+	if err := cw.Write([]string{"last_name", "first_name", "numbers", "user_id"}); err != nil {
 		return err
 	}
-	record := make([]string, len(csvHeader))
+	record := make([]string, 4)
 	for _, e := range entries {
 		record[0], record[1] = utf8Text(e.LastName), utf8Text(e.FirstName)
 		if e.UserMissing {

@@ -8,16 +8,18 @@ import (
 	"github.com/signintech/gopdf"
 )
 
-// Colours (RGB).
-type rgb [3]uint8
+// colour is 0xRRGGBB.
+type colour uint32
 
-var (
-	black      = rgb{0, 0, 0}
-	grey       = rgb{110, 110, 110}
-	headerFill = rgb{224, 228, 234}
-	zebraFill  = rgb{245, 246, 248}
-	ruleColour = rgb{200, 204, 210}
+const (
+	black      colour = 0x000000
+	grey       colour = 0x6E6E6E
+	headerFill colour = 0xE0E4EA
+	zebraFill  colour = 0xF5F6F8
+	ruleColour colour = 0xC8CCD2
 )
+
+func (c colour) rgb() (r, g, b uint8) { return uint8(c >> 16), uint8(c >> 8), uint8(c) }
 
 // drawer puts a layout on gopdf pages, switching fonts and colours only on change.
 //
@@ -30,7 +32,7 @@ type drawer struct {
 	l    *layout
 	face int8
 	size float64
-	fill rgb
+	fill colour
 }
 
 // draw renders l into a new gopdf document. Only the faces the text uses are embedded.
@@ -61,7 +63,7 @@ func (d *drawer) page(ctx context.Context, n int, pg [2]int) error {
 	d.gp.AddPage()
 	d.fill = black // each page's content stream starts with black fill
 	d.gp.SetLineWidth(0.5)
-	d.gp.SetStrokeColor(ruleColour[0], ruleColour[1], ruleColour[2])
+	d.gp.SetStrokeColor(ruleColour.rgb())
 	y, err := d.pageHeader(n)
 	if err != nil {
 		return err
@@ -118,7 +120,7 @@ func (d *drawer) pageHeader(n int) (float64, error) {
 func (d *drawer) tableHeader(y float64) (float64, error) {
 	d.paint(margin, y, contentW, headerRowH, headerFill)
 	for c := range numCols {
-		if err := d.text(colX[c]+padX, y+padY, colTitles[c], bold, bodySize, black); err != nil {
+		if err := d.text(colX(c)+padX, y+padY, colTitle(c), bold, bodySize, black); err != nil {
 			return 0, err
 		}
 	}
@@ -139,7 +141,7 @@ func (d *drawer) row(y float64, i int) (float64, error) {
 		}
 		for k := range ref.n {
 			line := d.l.lines[ref.first+k]
-			if err := d.text(colX[c]+padX, y+padY+float64(k)*leading, line, regular, bodySize, colour); err != nil {
+			if err := d.text(colX(c)+padX, y+padY+float64(k)*leading, line, regular, bodySize, colour); err != nil {
 				return 0, err
 			}
 		}
@@ -158,22 +160,22 @@ func (d *drawer) footer(n int) error {
 }
 
 // paint fills a rectangle.
-func (d *drawer) paint(x, y, w, h float64, c rgb) {
+func (d *drawer) paint(x, y, w, h float64, c colour) {
 	d.setFill(c)
 	d.gp.RectFromUpperLeftWithStyle(x, y, w, h, "F")
 }
 
 // setFill sets the fill (and so the text) colour when it changes.
-func (d *drawer) setFill(c rgb) {
+func (d *drawer) setFill(c colour) {
 	if c != d.fill {
-		d.gp.SetFillColor(c[0], c[1], c[2])
+		d.gp.SetFillColor(c.rgb())
 		d.fill = c
 	}
 }
 
 // text draws one cleaned line with its top at y, one gopdf text object per run of
 // runes that share a face.
-func (d *drawer) text(x, top float64, s string, st style, size float64, c rgb) error {
+func (d *drawer) text(x, top float64, s string, st style, size float64, c colour) error {
 	if s == "" {
 		return nil
 	}

@@ -97,3 +97,39 @@ func TestClean(t *testing.T) {
 		t.Errorf("counted %d missing, %d invisible; want 2, 1", c.missing, c.invisible)
 	}
 }
+
+// dejaVu is a second fallback (Vietnamese, Azerbaijani, ...) present wherever
+// fontconfig is; optional, so its absence only skips.
+const dejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+func TestFallbackFontsTriedInOrder(t *testing.T) {
+	cjk := needCJKFont(t)
+	if _, err := os.Stat(dejaVu); err != nil {
+		t.Skipf("optional second fallback missing: %v", err)
+	}
+	fs, err := newFontSet([]string{cjk, dejaVu})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGlyphs(fs)
+	for r, want := range map[rune]int8{'A': 0, '王': 2, 'ễ': 3, 'ə': 3, 'ก': noFace} {
+		if got := g.lookup(regular, r).face; got != want {
+			t.Errorf("%q: face %d, want %d", r, got, want)
+		}
+	}
+	// DejaVu has Latin too, but Go Regular comes first.
+	if used := g.used; !used[2] || !used[3] {
+		t.Errorf("used faces %v", used)
+	}
+
+	r, err := New(Options{FontFiles: []string{cjk, dejaVu}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, render(t, r, printout("Chi nhánh Hà Nội", "", member(1, "Văn Ễ", "Nguyễn", "1"), member(2, "Əli", "Məmmədov", "2"))))
+	for _, want := range []string{"Chi nhánh Hà Nội", "Nguyễn", "Văn Ễ", "Məmmədov", "Əli"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%q missing from:\n%s", want, text)
+		}
+	}
+}

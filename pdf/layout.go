@@ -47,11 +47,48 @@ const (
 	numCols
 )
 
-var (
-	colX      = [numCols]float64{margin, margin + 165, margin + 315}
-	colW      = [numCols]float64{165, 150, contentW - 315}
-	colTitles = [numCols]string{"Last Name", "First Name", "Numbers"}
+// Column widths in points.
+const (
+	lastW    = 165.0
+	firstW   = 150.0
+	numbersW = contentW - lastW - firstW
 )
+
+// colX is the left edge of column c.
+func colX(c int) float64 {
+	switch c {
+	case colLast:
+		return margin
+	case colFirst:
+		return margin + lastW
+	default:
+		return margin + lastW + firstW
+	}
+}
+
+// colW is the width of column c.
+func colW(c int) float64 {
+	switch c {
+	case colLast:
+		return lastW
+	case colFirst:
+		return firstW
+	default:
+		return numbersW
+	}
+}
+
+// colTitle is the header of column c (the KAZOO template's).
+func colTitle(c int) string {
+	switch c {
+	case colLast:
+		return "Last Name"
+	case colFirst:
+		return "First Name"
+	default:
+		return "Numbers"
+	}
+}
 
 // Placeholders shown (greyed) instead of missing data.
 const (
@@ -153,9 +190,9 @@ func (lo *layouter) row(e directory.Entry, numbers *strings.Builder) row {
 		}
 		numbers.WriteString(n)
 	}
-	r.cells[colLast] = lo.wrap(last, regular, bodySize, colW[colLast]-2*padX, maxNameLines)
-	r.cells[colFirst] = lo.wrap(first, regular, bodySize, colW[colFirst]-2*padX, maxNameLines)
-	r.cells[colNumbers] = lo.wrap(numbers.String(), regular, bodySize, colW[colNumbers]-2*padX, maxNumberLines)
+	r.cells[colLast] = lo.wrap(last, regular, bodySize, colW(colLast)-2*padX, maxNameLines)
+	r.cells[colFirst] = lo.wrap(first, regular, bodySize, colW(colFirst)-2*padX, maxNameLines)
+	r.cells[colNumbers] = lo.wrap(numbers.String(), regular, bodySize, colW(colNumbers)-2*padX, maxNumberLines)
 	n := int32(1)
 	for _, c := range r.cells {
 		n = max(n, c.n)

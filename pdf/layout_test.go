@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -88,3 +89,32 @@ func TestPaginateFitsRows(t *testing.T) {
 		t.Errorf("a row of %d lines does not fit on a page", maxNumberLines)
 	}
 }
+
+func TestRowCapsNumbersAndNames(t *testing.T) {
+	fs, err := newFontSet(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGlyphs(fs)
+	lo := &layouter{g: g, c: &cleaner{g: g}, l: &layout{}}
+	var numbers []string
+	for i := range 400 {
+		numbers = append(numbers, "+4930555"+strings.Repeat("0", 5-len(itoa(i)))+itoa(i))
+	}
+	var sb strings.Builder
+	r := lo.row(member(1, strings.Repeat("Wilhelmina ", 40), strings.Repeat("Hohenzollern", 30), numbers...), &sb)
+	want := [numCols]int32{maxNameLines, maxNameLines, maxNumberLines}
+	for c, ref := range r.cells {
+		if ref.n != want[c] {
+			t.Errorf("column %d: %d lines, want %d", c, ref.n, want[c])
+		}
+		if last := lo.l.lines[ref.first+ref.n-1]; !strings.HasSuffix(last, ellipsis) {
+			t.Errorf("column %d: last line %q lacks the ellipsis", c, last)
+		}
+	}
+	if r.height > bodyBottom-(margin+runningH+headerRowH) {
+		t.Errorf("row of %.1fpt does not fit on a page", r.height)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -151,6 +151,12 @@ func TestRenderGolden(t *testing.T) {
 			order: []string{"Cher", "Emoji", "Joiner", "Prince", "Thai", "von", "Hohenzollern-", "…", "(no name)", "(user deleted)", userID(34)[:20]},
 		},
 		{name: "empty", p: printout("", "")},
+		{
+			name: "long_title",
+			p: printout("Zentrale Verwaltung der Großherzoglichen Hofkapelle und Orchesterakademie "+
+				"王小明 Abteilung für Beschaffung, Logistik und Instandhaltung der Musikinstrumente", "", member(1, "小明", "王", "1")),
+			order: []string{"Zentrale", "王小明", "…", "Last Name", "王"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
