@@ -70,14 +70,21 @@ func pdfText(t testing.TB, pdf []byte) string {
 	return string(out)
 }
 
-// pdfPages returns the page count reported by pdfinfo.
-func pdfPages(t testing.TB, pdf []byte) int {
+// pdfInfo returns the output of pdfinfo.
+func pdfInfo(t testing.TB, pdf []byte) string {
 	t.Helper()
 	out, err := exec.Command(needTool(t, "pdfinfo"), writeTemp(t, pdf)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("pdfinfo: %v\n%s", err, out)
 	}
-	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)$`).FindStringSubmatch(string(out))
+	return string(out)
+}
+
+// pdfPages returns the page count reported by pdfinfo.
+func pdfPages(t testing.TB, pdf []byte) int {
+	t.Helper()
+	out := pdfInfo(t, pdf)
+	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("pdfinfo printed no page count:\n%s", out)
 	}
@@ -214,6 +221,15 @@ func TestRenderCountsMissingGlyphs(t *testing.T) {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("log line lacks %q: %s", want, lines[0])
 		}
+	}
+
+	log.Reset()
+	pdf := render(t, r, printout("ทีม Team 😀", "", member(1, "Ann", "Lee")))
+	if !strings.Contains(log.String(), "replaced=4 ") {
+		t.Errorf("name counted wrongly: %s", log.String())
+	}
+	if info := pdfInfo(t, pdf); !strings.Contains(info, "Title:           ทีม Team �") {
+		t.Errorf("document title not kept:\n%s", info)
 	}
 
 	log.Reset()

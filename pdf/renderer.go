@@ -14,6 +14,8 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 	"github.com/signintech/gopdf"
@@ -72,7 +74,14 @@ func New(opts Options) (*Renderer, error) {
 // The document is built in memory and written with one Write, so on any error
 // (ctx cancelled, layout failure) nothing has been written to w. Errors are ctx.Err(),
 // gopdf failures, or w's write error.
-func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout) error {
+func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout) (err error) {
+	defer func() {
+		// gopdf is third-party code working on user data: fail the render, not the
+		// process.
+		if v := recover(); v != nil {
+			err = fmt.Errorf("pdf: internal error: %v", v)
+		}
+	}()
 	entries := slices.Clone(p.Entries)
 	sortEntries(entries, p.SortBy(), r.tag)
 	g := newGlyphs(r.fonts)
@@ -81,7 +90,7 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout
 	if err != nil {
 		return err
 	}
-	info := gopdf.PdfInfo{Title: c.clean(p.Name()), Producer: Producer, CreationDate: p.Generated}
+	info := gopdf.PdfInfo{Title: infoText(p.Name()), Producer: Producer, CreationDate: p.Generated}
 	gp, err := draw(ctx, r.fonts, g, l, info)
 	if err != nil {
 		return fmt.Errorf("pdf: %w", err)
@@ -108,3 +117,18 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout
 // outputSize estimates the PDF size (fonts, then about 320 bytes a member) so the
 // buffer grows once.
 func outputSize(members int) int { return 96<<10 + 320*members }
+
+// infoText prepares s for the document information dictionary, which needs no font
+// but which gopdf encodes as UTF-16 only for the Basic Multilingual Plane: other
+// runes, control characters and invalid bytes become U+FFFD or spaces.
+func infoText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r > 0xFFFF:
+			return replacementRune
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(replacementRune)))
+}
