@@ -38,11 +38,14 @@ func EncodedAccountDBName(accountID string) string {
 // AccountIDFromDBName returns the account id of an account database name in raw,
 // unencoded or encoded form, and whether name was one.
 func AccountIDFromDBName(name string) (string, bool) {
+	if ValidAccountID(name) {
+		return name, true
+	}
 	n := strings.NewReplacer("%2F", "", "%2f", "", "/", "").Replace(name)
-	if !strings.HasPrefix(n, "account") {
+	id, ok := strings.CutPrefix(n, "account")
+	if !ok {
 		return "", false
 	}
-	id := strings.TrimPrefix(n, "account")
 	if !ValidAccountID(id) {
 		return "", false
 	}

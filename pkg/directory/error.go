@@ -22,6 +22,7 @@ const (
 	ECodeUnauthorized    Code = "invalid_credentials"   // 401 "invalid_credentials"
 	ECodeForbidden       Code = "forbidden"             // 403 "forbidden"
 	ECodeValidation      Code = "validation"            // 400 "validation error"
+	ECodeInvalidEnvelope Code = "invalid_envelope"      // 400 "invalid request envelope"
 	ECodeConflict        Code = "datastore_conflict"    // 409 "datastore_conflict"
 	ECodeUnavailable     Code = "datastore_unreachable" // 503 "datastore_unreachable"
 	ECodeMissingView     Code = "missing_view"          // 503 "datastore missing view"

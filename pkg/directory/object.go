@@ -49,3 +49,16 @@ func marshalNoEscape(v any) ([]byte, error) {
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
+
+// NewObject builds an Object from alternating keys and values:
+// NewObject("message", "bad identifier", "cause", id). Keys must be strings.
+func NewObject(kv ...any) Object {
+	if len(kv)%2 != 0 {
+		panic("directory.NewObject: odd number of arguments")
+	}
+	o := make(Object, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		o = append(o, Field{Key: kv[i].(string), Value: kv[i+1]})
+	}
+	return o
+}

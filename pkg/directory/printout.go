@@ -1,6 +1,13 @@
 package directory
 
-import "time"
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+)
 
 // Printout is what a Renderer needs to print a directory: its public fields, and one
 // entry per member, in no particular order (renderers sort by SortBy).
@@ -36,4 +43,62 @@ type Entry struct {
 	Numbers []string
 	// UserMissing is true when the member's user doc no longer exists.
 	UserMissing bool
+}
+
+// Printout gathers what a Renderer needs: the directory, every member's user doc and
+// the numbers of each member's callflow. It costs three store requests whatever the
+// size (the doc, users_listing with docs, callflows by keys) plus the cached account.
+// The returned tag changes whenever the directory, a member or a callflow changes.
+func (s *Service) Printout(ctx context.Context, accountID, id string) (Printout, string, error) {
+	account, err := s.store.Account(ctx, accountID)
+	if err != nil {
+		return Printout{}, "", err
+	}
+	doc, err := s.load(ctx, accountID, id)
+	if err != nil {
+		return Printout{}, "", err
+	}
+	members, err := s.store.Members(ctx, accountID, id, true)
+	if err != nil {
+		return Printout{}, "", err
+	}
+	var callflowIDs []string
+	for _, m := range members {
+		if cf, ok := m.CallflowID(); ok {
+			callflowIDs = append(callflowIDs, cf)
+		}
+	}
+	callflows := map[string]Doc{}
+	if len(callflowIDs) > 0 {
+		if callflows, err = s.store.Docs(ctx, accountID, callflowIDs); err != nil {
+			return Printout{}, "", err
+		}
+	}
+	tag := md5.New()
+	io.WriteString(tag, doc.Rev())
+	entries := make([]Entry, 0, len(members))
+	for _, m := range members {
+		e := Entry{UserID: m.UserID, UserMissing: m.User == nil, FirstName: m.FirstName(), LastName: m.LastName()}
+		fmt.Fprintf(tag, "\x00%s\x00%s", m.UserID, m.User.Rev())
+		if cf, ok := m.CallflowID(); ok {
+			e.Numbers = stringsOf(callflows[cf]["numbers"])
+			fmt.Fprintf(tag, "\x00%s\x00%s", cf, callflows[cf].Rev())
+		}
+		entries = append(entries, e)
+	}
+	data := doc.PublicFields()
+	delete(data, "users")
+	p := Printout{AccountName: account.Name, Directory: data, Entries: entries, Generated: s.now()}
+	return p, hex.EncodeToString(tag.Sum(nil)), nil
+}
+
+func stringsOf(v any) []string {
+	items, _ := v.([]any)
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		if s, ok := it.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -1,0 +1,78 @@
+package couchdb
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults applied by Open to zero Config fields.
+const (
+	DefaultRequestTimeout   = 10 * time.Second
+	DefaultAccountCacheTTL  = time.Minute
+	DefaultAccountCacheSize = 10000
+)
+
+// Config selects and tunes the CouchDB server of a Store. Zero fields take the
+// defaults above.
+type Config struct {
+	// Driver is the kivik driver name; only "couch" (the default) is supported.
+	Driver string
+	// URL is the server's address (DSN), e.g. "http://127.0.0.1:5984". Credentials in
+	// the URL are used with CouchDB cookie authentication.
+	URL string
+	// User and Password, when User is set, authenticate with CouchDB cookie auth and
+	// win over credentials in URL.
+	User, Password string
+	// RequestTimeout bounds every CouchDB request (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// AccountCacheTTL is how long a loaded account doc is reused (default
+	// DefaultAccountCacheTTL; negative: never cached).
+	AccountCacheTTL time.Duration
+	// AccountCacheSize bounds the number of cached accounts (default
+	// DefaultAccountCacheSize).
+	AccountCacheSize int
+	// Transport carries the HTTP requests (default: a clone of
+	// http.DefaultTransport that keeps more idle connections per host).
+	Transport http.RoundTripper
+	// Logger receives warnings (default: slog.Default()).
+	Logger *slog.Logger
+	// Clock returns the current time (default time.Now); tests inject it.
+	Clock func() time.Time
+}
+
+// withDefaults returns c with defaults filled in, or an error naming every invalid field.
+func (c Config) withDefaults() (Config, error) {
+	if c.Driver == "" {
+		c.Driver = "couch"
+	}
+	if c.Driver != "couch" {
+		return c, fmt.Errorf("couchdb: unsupported driver %q", c.Driver)
+	}
+	if c.URL == "" {
+		return c, fmt.Errorf("couchdb: no URL")
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.AccountCacheTTL == 0 {
+		c.AccountCacheTTL = DefaultAccountCacheTTL
+	}
+	if c.AccountCacheSize <= 0 {
+		c.AccountCacheSize = DefaultAccountCacheSize
+	}
+	if c.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 256
+		t.MaxIdleConnsPerHost = 64
+		c.Transport = t
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	return c, nil
+}

@@ -1,0 +1,156 @@
+package couchdbtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+// These tests check the CouchDB behaviours the compat server fixes; they pass against
+// Apache CouchDB too (COUCHDB_URL).
+
+func TestSlashInDatabaseNames(t *testing.T) {
+	cfg := Config(t)
+	id := NewAccount(t, cfg)
+	c := newClient(t, cfg)
+	var dbs []string
+	decodeJSON(t, c.must(t, http.MethodGet, "/_all_dbs", nil, "", http.StatusOK), &dbs)
+	if !slices.Contains(dbs, directory.AccountDBName(id)) {
+		t.Errorf("_all_dbs lacks %s: %v", directory.AccountDBName(id), dbs)
+	}
+	var info struct {
+		DBName string `json:"db_name"`
+	}
+	decodeJSON(t, c.must(t, http.MethodGet, dbPath(directory.AccountDBName(id)), nil, "", http.StatusOK), &info)
+	if info.DBName != directory.AccountDBName(id) {
+		t.Errorf("db_name = %q", info.DBName)
+	}
+}
+
+func TestUpAndMissingDatabase(t *testing.T) {
+	c := newClient(t, Config(t))
+	c.must(t, http.MethodGet, "/_up", nil, "", http.StatusOK)
+	c.must(t, http.MethodDelete, dbPath("no_such_db_"+NewAccountID()), nil, "", http.StatusNotFound)
+	c.must(t, http.MethodPut, dbPath("Bad Name"), nil, "", http.StatusBadRequest)
+	var root map[string]any
+	decodeJSON(t, c.must(t, http.MethodGet, "/", nil, "", http.StatusOK), &root)
+	if _, ok := root["couchdb"]; !ok {
+		t.Errorf("root lacks couchdb: %v", root)
+	}
+}
+
+func TestETagIsRevision(t *testing.T) {
+	cfg := Config(t)
+	id := NewAccount(t, cfg)
+	db := directory.AccountDBName(id)
+	c := newClient(t, cfg)
+	rev := c.rev(t, db, id)
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		req, _ := http.NewRequest(method, cfg.URL+docPath(db, id), nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("ETag"); got != `"`+rev+`"` {
+			t.Errorf("%s ETag = %s, want %q", method, got, rev)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodDelete, cfg.URL+docPath(db, id)+"?rev="+rev, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if etag := resp.Header.Get("ETag"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(etag, `"2-`) {
+		t.Errorf("DELETE: %d ETag %s", resp.StatusCode, etag)
+	}
+}
+
+func TestJSONWithoutContentType(t *testing.T) {
+	cfg := Config(t)
+	db := directory.AccountDBName(NewAccount(t, cfg))
+	c := newClient(t, cfg)
+	c.must(t, http.MethodPut, docPath(db, "plain"), []byte(`{"name":"kept"}`), "", http.StatusCreated)
+	var d map[string]any
+	decodeJSON(t, c.must(t, http.MethodGet, docPath(db, "plain"), nil, "", http.StatusOK), &d)
+	if d["name"] != "kept" {
+		t.Errorf("doc = %v", d)
+	}
+}
+
+func TestOpenRevsMultipart(t *testing.T) {
+	cfg := Config(t)
+	id := NewAccount(t, cfg)
+	db := directory.AccountDBName(id)
+	c := newClient(t, cfg)
+	rev := c.rev(t, db, id)
+	revs, _ := json.Marshal([]string{rev, "9-missing"})
+	req, _ := http.NewRequest(http.MethodGet, cfg.URL+docPath(db, id)+"?open_revs="+string(revs), nil)
+	req.Header.Set("Accept", "multipart/mixed, application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(ct, "multipart/mixed") {
+		t.Fatalf("open_revs: %d %s", resp.StatusCode, ct)
+	}
+}
+
+func TestNewEditsFalse(t *testing.T) {
+	cfg := Config(t)
+	db := directory.AccountDBName(NewAccount(t, cfg))
+	c := newClient(t, cfg)
+	b := c.must(t, http.MethodPut, docPath(db, "r")+"?new_edits=false", map[string]any{"_id": "r", "_rev": "3-abc", "x": 1}, "", http.StatusCreated)
+	var r struct {
+		OK  bool
+		ID  string
+		Rev string
+	}
+	decodeJSON(t, b, &r)
+	if !r.OK || r.ID != "r" || r.Rev != "3-abc" {
+		t.Errorf("new_edits=false answer %s", b)
+	}
+}
+
+func TestPutDBDocsRestores(t *testing.T) {
+	cfg := Config(t)
+	db := "system_config"
+	id := "couchdbtest_" + NewAccountID()
+	PutDBDocs(t, cfg, db, directory.Doc{"_id": id, "v": "original"})
+	c := newClient(t, cfg)
+	t.Run("override", func(t *testing.T) {
+		PutDBDocs(t, cfg, db, directory.Doc{"_id": id, "v": "test"})
+		if got := getDoc(t, c, db, id); got.String("v") != "test" {
+			t.Errorf("v = %q", got.String("v"))
+		}
+		rev := PutAttachment(t, cfg, db, id, "key.pem", "application/x-pem-file", []byte("PEM"))
+		if !strings.HasPrefix(rev, "3-") {
+			t.Errorf("attachment rev %s", rev)
+		}
+	})
+	if got := getDoc(t, c, db, id); got.String("v") != "original" {
+		t.Errorf("after subtest v = %q, want original restored", got.String("v"))
+	}
+}
+
+func TestCountingTransport(t *testing.T) {
+	cfg := Config(t)
+	ct := Counting(&cfg)
+	NewAccount(t, cfg)
+	if n := ct.Count(); n != 2 {
+		t.Errorf("NewAccount sent %d requests, want 2: %v", n, ct.Requests())
+	}
+	ct.Reset()
+	if ct.Count() != 0 || len(ct.Requests()) != 0 {
+		t.Error("Reset kept requests")
+	}
+}

@@ -1,0 +1,111 @@
+package couchdb
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	kivik "github.com/go-kivik/kivik/v4"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// Doc loads the document id of the account's database, private fields included.
+// Missing or deleted doc, missing database: BadIdentifier(id).
+func (s *Store) Doc(ctx context.Context, accountID, id string) (directory.Doc, error) {
+	db, err := s.db(accountID)
+	if err != nil {
+		return nil, err
+	}
+	return s.getDoc(ctx, db, id, directory.BadIdentifier(id))
+}
+
+// getDoc loads one doc; a 404 becomes notFound.
+func (s *Store) getDoc(ctx context.Context, db *kivik.DB, id string, notFound *directory.Error) (directory.Doc, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var raw json.RawMessage
+	if err := db.Get(ctx, id).ScanDoc(&raw); err != nil {
+		return nil, translate(err, "get "+id, notFound)
+	}
+	doc, err := directory.DecodeDoc(raw)
+	if err != nil {
+		return nil, translate(err, "decode "+id, nil)
+	}
+	return doc, nil
+}
+
+// Docs loads the docs with the given ids in one _all_docs request. Missing and
+// deleted ids are absent from the result. A missing database is BadIdentifier(accountID).
+func (s *Store) Docs(ctx context.Context, accountID string, ids []string) (map[string]directory.Doc, error) {
+	db, err := s.db(accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]directory.Doc, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	rs := db.AllDocs(ctx, kivik.Params(map[string]any{"keys": ids, "include_docs": true}))
+	defer rs.Close()
+	for rs.Next() {
+		id, _ := rs.ID()
+		var raw json.RawMessage
+		if err := rs.ScanDoc(&raw); err != nil {
+			if kivik.HTTPStatus(err) == http.StatusNotFound || kivik.HTTPStatus(err) == http.StatusBadRequest {
+				continue // an error row (missing id) or a row without doc
+			}
+			return nil, translate(err, "_all_docs", nil)
+		}
+		if isNull(raw) {
+			continue // deleted
+		}
+		doc, err := directory.DecodeDoc(raw)
+		if err != nil {
+			return nil, translate(err, "decode "+id, nil)
+		}
+		out[doc.ID()] = doc
+	}
+	if err := rs.Err(); err != nil {
+		return nil, translate(err, "_all_docs", directory.BadIdentifier(accountID))
+	}
+	return out, nil
+}
+
+// Put creates doc (no _rev; a doc without _id gets a server-generated id) or updates it
+// at its _rev, and returns the new revision. Duplicate id or stale _rev: ECodeConflict;
+// missing database: BadIdentifier(accountID).
+func (s *Store) Put(ctx context.Context, accountID string, doc directory.Doc) (string, error) {
+	db, err := s.db(accountID)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	id := doc.ID()
+	if id == "" {
+		_, rev, err := db.CreateDoc(ctx, map[string]any(doc))
+		return rev, translate(err, "create doc", directory.BadIdentifier(accountID))
+	}
+	rev, err := db.Put(ctx, id, map[string]any(doc))
+	return rev, translate(err, "put "+id, directory.BadIdentifier(accountID))
+}
+
+// Delete deletes the doc id at rev for real. Missing doc: BadIdentifier(id); stale
+// rev: ECodeConflict.
+func (s *Store) Delete(ctx context.Context, accountID, id, rev string) error {
+	db, err := s.db(accountID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	_, err = db.Delete(ctx, id, rev)
+	return translate(err, "delete "+id, directory.BadIdentifier(id))
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}

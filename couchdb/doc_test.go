@@ -1,0 +1,135 @@
+package couchdb_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+func TestPutGetRoundTrip(t *testing.T) {
+	s, ct, cfg := newStore(t)
+	ctx := context.Background()
+	id := couchdbtest.NewAccount(t, cfg)
+	doc := directory.Doc{
+		"_id": "dir1", "pvt_type": "directory", "name": "Sales",
+		"big": json.Number("9007199254740991"), "gregorian": json.Number("63871234567"), "min_dtmf": json.Number("3"), "ratio": json.Number("0.5"),
+		"nested": map[string]any{"n": json.Number("-7"), "list": []any{json.Number("1"), "a", nil, true}},
+	}
+	ct.Reset()
+	rev, err := s.Put(ctx, id, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Doc(ctx, id, "dir1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.Count(); n != 2 {
+		t.Errorf("Put+Doc cost %d requests: %v", n, ct.Requests())
+	}
+	if got.Rev() != rev {
+		t.Errorf("rev = %s, want %s", got.Rev(), rev)
+	}
+	delete(got, "_rev")
+	if !reflect.DeepEqual(got, doc) {
+		t.Errorf("round trip\n got %#v\nwant %#v", got, doc)
+	}
+}
+
+func TestPutConflicts(t *testing.T) {
+	s, _, cfg := newStore(t)
+	ctx := context.Background()
+	id := couchdbtest.NewAccount(t, cfg)
+
+	rev1, err := s.Put(ctx, id, directory.Doc{"_id": "d", "name": "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Put(ctx, id, directory.Doc{"_id": "d", "name": "duplicate"})
+	wantCode(t, err, directory.ECodeConflict)
+
+	rev2, err := s.Put(ctx, id, directory.Doc{"_id": "d", "_rev": rev1, "name": "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Put(ctx, id, directory.Doc{"_id": "d", "_rev": rev1, "name": "lost update"})
+	wantCode(t, err, directory.ECodeConflict)
+
+	wantCode(t, s.Delete(ctx, id, "d", rev1), directory.ECodeConflict)
+	if err := s.Delete(ctx, id, "d", rev2); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Doc(ctx, id, "d")
+	wantCode(t, err, directory.ECodeBadIdentifier)
+	wantCode(t, s.Delete(ctx, id, "never", "1-abc"), directory.ECodeBadIdentifier)
+
+	// A deleted id can be created again (no _rev).
+	if _, err := s.Put(ctx, id, directory.Doc{"_id": "d", "name": "again"}); err != nil {
+		t.Errorf("recreate after delete: %v", err)
+	}
+}
+
+func TestPutWithoutID(t *testing.T) {
+	s, _, cfg := newStore(t)
+	id := couchdbtest.NewAccount(t, cfg)
+	rev, err := s.Put(context.Background(), id, directory.Doc{"name": "x"})
+	if err != nil || rev == "" {
+		t.Fatalf("Put without _id = %q, %v", rev, err)
+	}
+}
+
+func TestDocErrors(t *testing.T) {
+	s, _, cfg := newStore(t)
+	ctx := context.Background()
+	id := couchdbtest.NewAccount(t, cfg)
+	_, err := s.Doc(ctx, id, "nope")
+	wantCode(t, err, directory.ECodeBadIdentifier)
+	if b, _ := json.Marshal(err.(*directory.Error).Data); string(b) != `{"cause":"nope","message":"bad identifier"}` {
+		t.Errorf("data = %s", b)
+	}
+	missing := couchdbtest.NewAccountID()
+	_, err = s.Doc(ctx, missing, "x")
+	wantCode(t, err, directory.ECodeBadIdentifier)
+	_, err = s.Put(ctx, missing, directory.Doc{"_id": "x"})
+	wantCode(t, err, directory.ECodeBadIdentifier)
+	_, err = s.Docs(ctx, missing, []string{"x"})
+	wantCode(t, err, directory.ECodeBadIdentifier)
+}
+
+func TestDocs(t *testing.T) {
+	s, ct, cfg := newStore(t)
+	ctx := context.Background()
+	id := couchdbtest.NewAccount(t, cfg)
+	docs := []directory.Doc{
+		{"_id": "u1", "first_name": "A", "n": 1},
+		{"_id": "u2", "first_name": "B"},
+		{"_id": "u3", "first_name": "gone"},
+	}
+	couchdbtest.PutDocs(t, cfg, id, docs...)
+	if err := s.Delete(ctx, id, "u3", docs[2].Rev()); err != nil {
+		t.Fatal(err)
+	}
+	ct.Reset()
+	got, err := s.Docs(ctx, id, []string{"u2", "missing", "u3", "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.Count(); n != 1 {
+		t.Errorf("Docs cost %d requests: %v", n, ct.Requests())
+	}
+	if len(got) != 2 || got["u1"].String("first_name") != "A" || got["u2"].String("first_name") != "B" {
+		t.Errorf("Docs = %v", got)
+	}
+	if n, ok := got["u1"]["n"].(json.Number); !ok || n != "1" {
+		t.Errorf("u1.n = %#v, want json.Number 1", got["u1"]["n"])
+	}
+
+	ct.Reset()
+	if none, err := s.Docs(ctx, id, nil); err != nil || len(none) != 0 || ct.Count() != 0 {
+		t.Errorf("Docs(nil) = %v, %v after %d requests", none, err, ct.Count())
+	}
+}

@@ -1,0 +1,146 @@
+package couchdb_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+func TestDirectoriesListing(t *testing.T) {
+	s, ct, cfg := newStore(t)
+	id := couchdbtest.NewAccount(t, cfg)
+	couchdbtest.PutDocs(t, cfg, id,
+		directory.Doc{"_id": "d2", "pvt_type": "directory", "name": "Support", "flags": []any{"x"}, "min_dtmf": 3},
+		directory.Doc{"_id": "d1", "pvt_type": "directory", "name": "Sales"},
+		directory.Doc{"_id": "d3", "pvt_type": "directory"},                                      // no name
+		directory.Doc{"_id": "d4", "pvt_type": "directory", "name": "Gone", "pvt_deleted": true}, // soft-deleted
+		directory.Doc{"_id": "d5", "pvt_type": "directory", "name": "Null flags", "flags": nil},
+		directory.Doc{"_id": "u1", "pvt_type": "user", "name": "Not a directory"},
+	)
+	mustAccount(t, s, id)
+	ct.Reset()
+	rows, err := s.Directories(context.Background(), id, directory.ViewQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.Count(); n != 1 {
+		t.Errorf("listing cost %d requests: %v", n, ct.Requests())
+	}
+	want := `[{"id":"d1","key":"d1","value":{"flags":[],"id":"d1","name":"Sales"}},` +
+		`{"id":"d2","key":"d2","value":{"flags":["x"],"id":"d2","name":"Support"}},` +
+		`{"id":"d3","key":"d3","value":{"flags":[],"id":"d3"}},` +
+		`{"id":"d5","key":"d5","value":{"flags":[],"id":"d5","name":"Null flags"}}]`
+	if got := rowsJSON(t, rows); got != want {
+		t.Errorf("rows\n got %s\nwant %s", got, want)
+	}
+
+	page, err := s.Directories(context.Background(), id, directory.ViewQuery{StartKey: "d2", Limit: 2, IncludeDocs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 2 || page[0].ID != "d2" || page[1].ID != "d3" {
+		t.Fatalf("page = %s", rowsJSON(t, page))
+	}
+	if n, ok := page[0].Doc["min_dtmf"].(json.Number); !ok || n.String() != "3" {
+		t.Errorf("included doc min_dtmf = %#v, want json.Number 3", page[0].Doc["min_dtmf"])
+	}
+}
+
+func TestMembers(t *testing.T) {
+	s, ct, cfg := newStore(t)
+	id := couchdbtest.NewAccount(t, cfg)
+	couchdbtest.PutDocs(t, cfg, id,
+		directory.Doc{"_id": "u3", "pvt_type": "user", "first_name": "C", "directories": map[string]any{"D": "cf3", "E": "cf9"}},
+		directory.Doc{"_id": "u1", "pvt_type": "user", "first_name": "A", "directories": map[string]any{"D": "cf1"}},
+		directory.Doc{"_id": "u2", "pvt_type": "user", "directories": map[string]any{"D": 42}},
+		directory.Doc{"_id": "u4", "pvt_type": "user", "directories": map[string]any{"D": nil}},
+		directory.Doc{"_id": "u5", "pvt_type": "user", "directories": map[string]any{"D": map[string]any{"x": 1}}},
+		directory.Doc{"_id": "u6", "pvt_type": "user", "directories": map[string]any{"D": true}},
+		directory.Doc{"_id": "u7", "pvt_type": "user", "directories": map[string]any{"D": "cf7"}, "pvt_deleted": true},
+		directory.Doc{"_id": "u8", "pvt_type": "user", "directories": nil},
+		directory.Doc{"_id": "dev1", "pvt_type": "device", "directories": map[string]any{"D": "cfdev"}},
+		directory.Doc{"_id": "nt1", "directories": map[string]any{"D": ""}},
+		directory.Doc{"_id": "u9", "pvt_type": "user", "directories": map[string]any{"DD": "other"}},
+	)
+	mustAccount(t, s, id)
+	ct.Reset()
+	members, err := s.Members(context.Background(), id, "D", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.Count(); n != 1 {
+		t.Errorf("Members cost %d requests: %v", n, ct.Requests())
+	}
+	want := []directory.Member{
+		{UserID: "dev1", Value: "cfdev"},
+		{UserID: "nt1", Value: ""},
+		{UserID: "u1", Value: "cf1"},
+		{UserID: "u2", Value: json.Number("42")},
+		{UserID: "u3", Value: "cf3"},
+		{UserID: "u4", Value: nil},
+		{UserID: "u5", Value: map[string]any{"x": json.Number("1")}},
+		{UserID: "u6", Value: true},
+	}
+	if !reflect.DeepEqual(members, want) {
+		t.Errorf("members\n got %#v\nwant %#v", members, want)
+	}
+
+	withDocs, err := s.Members(context.Background(), id, "D", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(withDocs) != len(want) || withDocs[2].User.String("first_name") != "A" || withDocs[2].User.ID() != "u1" {
+		t.Errorf("members with docs: %+v", withDocs)
+	}
+
+	none, err := s.Members(context.Background(), id, "nope", true)
+	if err != nil || len(none) != 0 {
+		t.Errorf("members of an unknown directory = %v, %v; want none", none, err)
+	}
+}
+
+func TestMembersArrayDirectories(t *testing.T) {
+	// KAZOO's view emits the indices of an array as "directory ids".
+	s, _, cfg := newStore(t)
+	id := couchdbtest.NewAccount(t, cfg)
+	couchdbtest.PutDocs(t, cfg, id, directory.Doc{"_id": "u1", "pvt_type": "user", "directories": []any{"a", "b"}})
+	mustAccount(t, s, id)
+	members, err := s.Members(context.Background(), id, "1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 1 || members[0].UserID != "u1" || members[0].Value != "b" {
+		t.Errorf("members of \"1\" = %+v, want u1 with value b", members)
+	}
+}
+
+func TestViewsOfMissingDatabase(t *testing.T) {
+	s, _, _ := newStore(t)
+	missing := couchdbtest.NewAccountID()
+	_, err := s.Directories(context.Background(), missing, directory.ViewQuery{})
+	wantCode(t, err, directory.ECodeBadIdentifier)
+	_, err = s.Members(context.Background(), missing, "D", false)
+	wantCode(t, err, directory.ECodeBadIdentifier)
+}
+
+func rowsJSON(t *testing.T, rows []directory.Row) string {
+	t.Helper()
+	type row struct {
+		ID    string `json:"id"`
+		Key   any    `json:"key"`
+		Value any    `json:"value"`
+	}
+	out := make([]row, len(rows))
+	for i, r := range rows {
+		out[i] = row{r.ID, r.Key, r.Value}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

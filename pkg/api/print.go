@@ -1,0 +1,137 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// printDirectory answers a single-directory GET as PDF or CSV: the member table,
+// rendered into a buffer first so that a failure is a clean JSON error, never a
+// truncated document with 200.
+func (s *Server) printDirectory(c echo.Context, r *request) error {
+	renderer, contentType, ext := s.cfg.PDF, "application/pdf", "pdf"
+	if r.format == formatCSV {
+		renderer, contentType, ext = s.cfg.CSV, "text/csv", "csv"
+	}
+	if renderer == nil {
+		return directory.Errorf(directory.ECodeNotAcceptable, "no %s renderer configured", ext)
+	}
+	ctx := c.Request().Context()
+	p, tag, err := s.cfg.Directories.Printout(ctx, r.accountID, pathParam(c, "id"))
+	if err != nil {
+		return err
+	}
+	corsIfAsked(c, r)
+	if notModified(c, tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	var buf bytes.Buffer
+	if err := renderer.Render(ctx, &buf, p); err != nil {
+		return &directory.Error{Code: directory.ECodeInternal, Message: "rendering " + ext, Err: err}
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, attachment(p.AccountName+"-directory."+ext))
+	return c.Blob(http.StatusOK, contentType, buf.Bytes())
+}
+
+// writeListCSV renders listing rows as crossbar's generic CSV: each object flattened,
+// nested keys joined with "_", one column per key seen, lists joined with ",".
+func (s *Server) writeListCSV(c echo.Context, rows []any) error {
+	flat := make([]map[string]string, 0, len(rows))
+	columns := map[string]bool{}
+	for _, row := range rows {
+		m := map[string]string{}
+		flatten("", row, m)
+		for k := range m {
+			columns[k] = true
+		}
+		flat = append(flat, m)
+	}
+	header := make([]string, 0, len(columns))
+	for k := range columns {
+		header = append(header, k)
+	}
+	sort.Strings(header)
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(header)
+	for _, m := range flat {
+		line := make([]string, len(header))
+		for i, k := range header {
+			line[i] = m[k]
+		}
+		_ = w.Write(line)
+	}
+	w.Flush()
+	name := c.Request().Header.Get("X-File-Name")
+	if name == "" {
+		name = c.QueryParam("file_name")
+	}
+	if name == "" {
+		name = "result.csv"
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, attachment(name))
+	return c.Blob(http.StatusOK, "text/csv", buf.Bytes())
+}
+
+func flatten(prefix string, v any, out map[string]string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			flatten(joinKey(prefix, k), x, out)
+		}
+	case directory.Doc:
+		flatten(prefix, map[string]any(t), out)
+	case []any:
+		parts := make([]string, 0, len(t))
+		for _, x := range t {
+			parts = append(parts, fmt.Sprint(x))
+		}
+		out[prefix] = strings.Join(parts, ",")
+	case nil:
+		out[prefix] = ""
+	default:
+		out[prefix] = fmt.Sprint(t)
+	}
+}
+
+func joinKey(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "_" + k
+}
+
+// attachment builds a Content-Disposition with a safely quoted ASCII filename and,
+// for non-ASCII names, an RFC 6266 filename*.
+func attachment(name string) string {
+	var ascii strings.Builder
+	nonASCII := false
+	for _, r := range name {
+		switch {
+		case r >= 0x80:
+			nonASCII = true
+			ascii.WriteByte('_')
+		case r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/':
+			ascii.WriteByte('_')
+		default:
+			ascii.WriteRune(r)
+		}
+	}
+	v := `attachment; filename="` + ascii.String() + `"`
+	if nonASCII {
+		v += "; filename*=UTF-8''" + url.PathEscape(name)
+	}
+	return v
+}
+
+// urlPathEscape escapes an id for a Location path segment.
+func urlPathEscape(id string) string { return url.PathEscape(id) }
