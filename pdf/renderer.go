@@ -1,10 +1,25 @@
-// Package pdf prints a directory: a paginated A4 PDF (Renderer) and the same member
+// Package pdf prints a directory: a paginated PDF (Renderer) and the same member
 // table as CSV (CSV). Both order members with SortEntries.
 //
-// The PDF uses the Go fonts (Latin with diacritics, Greek, Cyrillic; regular and bold)
-// and then, per character, the extra TrueType fonts given in Options.FontFiles (for
-// example a CJK fallback). A character no font has is drawn as U+FFFD and counted in
-// one warning log line per render; nothing is dropped silently.
+// The PDF is A4 portrait: the directory name as title with the account name and
+// member count, a table (Last Name, First Name, Numbers) whose header repeats on every
+// page, and a footer with the generation date (UTC) and "Page N of M". Text wraps
+// inside its cell (at spaces, after hyphens, else anywhere); names are capped at 4
+// lines and numbers at 40, the last line then ending with "…", so a row always fits
+// on a page. A member without a name shows "(no name)"; one whose user doc is gone
+// shows "(user deleted)" and the user id, both in grey.
+//
+// Fonts: the Go fonts (Latin with diacritics, Greek, Cyrillic; regular and bold) and
+// then, per character, the extra TrueType fonts of Options.FontFiles in order (e.g. a
+// CJK fallback). A character no font has is drawn as U+FFFD and counted in one
+// warning log line per render; invisible format characters no font has (zero-width
+// joiner, BOM) are left out and counted too. Nothing is dropped silently. There is no
+// bidirectional reordering or shaping: Arabic, Hebrew and Indic scripts, if a font
+// covers them, come out in logical order with unjoined letters.
+//
+// Content streams are not compressed: gopdf compresses each page with a fresh zlib
+// writer and one write per glyph, which more than doubles the render time. Serve the
+// PDF with HTTP compression instead (10,000 members: 2.8 MB, 0.4 MB gzipped).
 package pdf
 
 import (
