@@ -21,6 +21,10 @@ const (
 	// AuthConfigDoc is the config category of KAZOO's auth (system_key,
 	// secret_for_user_signature).
 	AuthConfigDoc = "auth"
+	// SystemKeyType is the pvt_type of a signing key doc in SystemAuthDB.
+	SystemKeyType = "system_key"
+	// SystemKeyContentType is the content type KAZOO gives SystemKeyAttachment.
+	SystemKeyContentType = "application/x-pem-file"
 	// maxKeyBytes bounds a key attachment (a 4096-bit PKCS#1 PEM is about 3.3 KB).
 	maxKeyBytes = 64 << 10
 )
@@ -78,6 +82,23 @@ func (a AuthSource) AuthConfig(ctx context.Context) (string, error) {
 	def, _ := doc["default"].(map[string]any)
 	secret, _ := def["secret_for_user_signature"].(string)
 	return secret, nil
+}
+
+// SystemKeyID returns system_key of doc auth in system_config, read under "default"
+// as AuthConfig reads its secret: the kid of the key KAZOO signs new tokens with. A
+// missing doc, or a doc without a usable system_key (absent, not a string, or not a
+// plain doc id), is BadIdentifier.
+func (a AuthSource) SystemKeyID(ctx context.Context) (string, error) {
+	doc, err := a.s.getDoc(ctx, a.s.client.DB(SystemConfigDB), AuthConfigDoc, directory.BadIdentifier(AuthConfigDoc))
+	if err != nil {
+		return "", err
+	}
+	def, _ := doc["default"].(map[string]any)
+	kid, _ := def["system_key"].(string)
+	if !plainDocID(kid) {
+		return "", directory.BadIdentifier(SystemConfigDB + "/" + AuthConfigDoc + " system_key")
+	}
+	return kid, nil
 }
 
 // SignatureSecret returns pvt_signature_secret of doc docID (a user, device or the
