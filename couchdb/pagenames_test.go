@@ -34,7 +34,7 @@ func TestPageNames(t *testing.T) {
 		limit     int
 		wantCalls int
 	}{
-		{"couchdb pages", &fakeAllDBs{names: names}, 3, 4}, // 3 new, 2 new, 2 new, 1 new (short page)
+		{"couchdb pages", &fakeAllDBs{names: names}, 3, 4},          // 3 new, 2 new, 2 new, 1 new (short page)
 		{"inclusive startkey", &fakeAllDBs{names: names[:5]}, 3, 3}, // 3 new, 2 new, 0 new (short page)
 		{"one page", &fakeAllDBs{names: names}, 100, 1},
 		{"server ignores startkey and limit", &fakeAllDBs{names: names, ignoreParams: true}, 3, 2},
