@@ -126,7 +126,7 @@ func (s *Store) checkEmpty(ctx context.Context) error {
 	}
 	if len(found) > 0 {
 		return directory.Errorf(directory.ECodeConflict,
-			"this store is already set up (%s exists): nothing written; mint tokens with the existing key instead",
+			"this store is already set up (found %s): nothing written; mint tokens with the existing key instead",
 			strings.Join(found, ", "))
 	}
 	return nil

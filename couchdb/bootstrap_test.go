@@ -4,8 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/json"
-	"slices"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -101,10 +100,10 @@ func TestBootstrapRefusesExistingSetup(t *testing.T) {
 			cfg := couchdbtest.Fresh(t)
 			seed(t, cfg)
 			couchdbtest.NewAccount(t, cfg)
-			before := snapshot(t, cfg)
+			before := couchdbtest.Snapshot(t, cfg)
 			err := couchdbtest.Open(t, cfg).Bootstrap(context.Background(), newSetup("Acme"))
 			wantCode(t, err, directory.ECodeConflict)
-			if after := snapshot(t, cfg); !mapsEqual(before, after) {
+			if after := couchdbtest.Snapshot(t, cfg); !reflect.DeepEqual(before, after) {
 				t.Errorf("refused bootstrap wrote:\nbefore %v\nafter  %v", before, after)
 			}
 		})
@@ -143,7 +142,7 @@ func TestBootstrapRace(t *testing.T) {
 	if won < 0 {
 		t.Fatalf("no bootstrap succeeded: %v", errs)
 	}
-	snap := snapshot(t, cfg)
+	snap := couchdbtest.Snapshot(t, cfg)
 	for i, st := range setups {
 		_, hasDB := snap[directory.AccountDBName(st.AccountID)]
 		if hasDB != (i == won) {
@@ -190,38 +189,4 @@ func getJSON(t *testing.T, db *kivik.DB, id string, opts ...kivik.Option) map[st
 		t.Fatalf("get %s/%s: %v", db.Name(), id, err)
 	}
 	return doc
-}
-
-// snapshot returns every database of the server with its docs' ids and revisions.
-func snapshot(t *testing.T, cfg couchdb.Config) map[string][]string {
-	t.Helper()
-	ctx := context.Background()
-	c := kivikClient(t, cfg)
-	dbs, err := c.AllDBs(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, name := range dbs {
-		rs := c.DB(name).AllDocs(ctx)
-		docs := []string{}
-		for rs.Next() {
-			id, _ := rs.ID()
-			var v struct{ Rev string }
-			_ = rs.ScanValue(&v)
-			docs = append(docs, id+"@"+v.Rev)
-		}
-		if err := rs.Err(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		slices.Sort(docs)
-		out[name] = docs
-	}
-	return out
-}
-
-func mapsEqual(a, b map[string][]string) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
 }

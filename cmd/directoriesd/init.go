@@ -21,7 +21,7 @@ const initKeyBits = 2048
 // success stdout holds exactly two shell assignments, ACCOUNT_ID=... and TOKEN=...,
 // so that `eval "$(directoriesd init --account-name Acme)"` sets both.
 func runInit(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("init", stderr)
+	fs := newFlags("init --account-name NAME [--realm REALM] [--ttl 1h]", stderr)
 	name := fs.String("account-name", "", "the account's name (required)")
 	realm := fs.String("realm", "", "the account's SIP realm (optional)")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime of the printed token")

@@ -23,6 +23,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
 func main() {
@@ -35,12 +37,16 @@ func main() {
 // results to stdout, notes and progress details to stderr.
 type command func(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error
 
-// usageError is a command-line mistake (exit code 2).
-type usageError struct{ msg string }
+// usageError is a command-line mistake (exit code 2). printed: the flag package has
+// already reported it.
+type usageError struct {
+	msg     string
+	printed bool
+}
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // run executes a subcommand and returns the process exit code: 0 success, 1 failure,
 // 2 a configuration or command-line mistake.
@@ -77,12 +83,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "directoriesd %s: %v\n", name, err)
+		if !ue.printed {
+			fmt.Fprintf(stderr, "directoriesd %s: %v\n", name, err)
+		}
 		return 2
 	default:
-		fmt.Fprintf(stderr, "directoriesd %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "directoriesd %s: %s\n", name, errText(err))
 		return 1
 	}
+}
+
+// errText is an error for people: a *directory.Error without its code (the tools
+// are not an API), its cause kept.
+func errText(err error) string {
+	var de *directory.Error
+	if !errors.As(err, &de) || de.Error() != err.Error() {
+		return err.Error()
+	}
+	if de.Err != nil {
+		return de.Message + ": " + de.Err.Error()
+	}
+	return de.Message
 }
 
 func runServe(ctx context.Context, cfg Config, args []string, _, stderr io.Writer) error {
@@ -92,11 +113,15 @@ func runServe(ctx context.Context, cfg Config, args []string, _, stderr io.Write
 	return serve(ctx, cfg, stderr)
 }
 
-// newFlags returns a flag set that reports to stderr and returns errors (wrapped as
-// usageError by parse).
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("directoriesd "+name, flag.ContinueOnError)
+// newFlags returns a flag set that reports to stderr, with synopsis as its usage
+// line, and returns errors (wrapped as usageError by parse).
+func newFlags(synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("directoriesd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: directoriesd %s\n", synopsis)
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
@@ -107,7 +132,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err.Error()}
+		return usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))

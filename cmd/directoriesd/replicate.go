@@ -13,7 +13,7 @@ import (
 
 // runReplicate is `directoriesd replicate --from SRC --to DST [--account ID ...]`.
 func runReplicate(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("replicate", stderr)
+	fs := newFlags("replicate --from SRC --to DST [--account ID ...]", stderr)
 	from := fs.String("from", "", `source: an http(s) URL, "couchdb" or "embedded" (required)`)
 	to := fs.String("to", "", `target: an http(s) URL, "couchdb" or "embedded" (required)`)
 	var accounts stringList
@@ -42,11 +42,13 @@ func runReplicate(ctx context.Context, cfg Config, args []string, stdout, stderr
 	fmt.Fprintf(stderr, "replicating from %s to %s\n", describeStore(src), describeStore(dst))
 
 	var sum replicationSummary
-	_, err = couchdb.Replicate(ctx, src, dst, couchdb.ReplicateOptions{
+	res, err := couchdb.Replicate(ctx, src, dst, couchdb.ReplicateOptions{
 		AccountIDs: accounts,
 		Progress:   func(r couchdb.Replication) { sum.report(stdout, r) },
 	})
-	fmt.Fprintf(stdout, "%d databases: %d copied, %d failed; %d documents written\n", sum.copied+sum.failed, sum.copied, sum.failed, sum.written)
+	if err == nil || len(res) > 0 {
+		fmt.Fprintf(stdout, "%d databases: %d copied, %d failed; %d documents written\n", sum.copied+sum.failed, sum.copied, sum.failed, sum.written)
+	}
 	switch {
 	case err != nil:
 		return err

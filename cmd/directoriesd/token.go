@@ -16,7 +16,7 @@ import (
 // runToken is `directoriesd token --account ID [--user USER_ID] [--ttl 1h]`: it prints
 // one token on stdout and what it is on stderr.
 func runToken(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("token", stderr)
+	fs := newFlags("token --account ID [--user USER_ID] [--ttl 1h]", stderr)
 	account := fs.String("account", "", "the token's account id (required)")
 	user := fs.String("user", "", "a user id of the account: a user token (owner_id) instead of an api token")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime (exp = now + ttl)")

@@ -14,7 +14,7 @@ func runViews(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	if len(args) == 0 || args[0] != "install" {
 		return usagef("usage: directoriesd views install [--all | --account ID ...]")
 	}
-	fs := newFlags("views install", stderr)
+	fs := newFlags("views install [--all | --account ID ...] [--page-size N]", stderr)
 	all := fs.Bool("all", false, "every account database (the default)")
 	var accounts stringList
 	fs.Var(&accounts, "account", "an account id (repeatable)")
