@@ -77,17 +77,13 @@ func newLogger(cfg Config, out io.Writer) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*couchdb.Store, error) {
-	if cfg.CouchDBURL == "" {
-		return nil, errors.New("COUCHDB_URL is not set")
+	sc := storeConfig(cfg, log)
+	sc.AccountCacheTTL = cfg.AuthCacheTTL
+	s, err := couchdb.Open(ctx, sc)
+	if err != nil {
+		return nil, fmt.Errorf("open store (%s): %w", describeStore(sc), err)
 	}
-	return couchdb.Open(ctx, couchdb.Config{
-		URL:             cfg.CouchDBURL,
-		User:            cfg.CouchDBUser,
-		Password:        cfg.CouchDBPassword,
-		RequestTimeout:  cfg.CouchDBTimeout,
-		AccountCacheTTL: cfg.AuthCacheTTL,
-		Logger:          log,
-	})
+	return s, nil
 }
 
 func newAuthenticator(cfg Config, store *couchdb.Store) (directory.Authenticator, error) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -15,7 +14,8 @@ import (
 const embeddedDriver = "embedded"
 
 // storeConfig returns the store the configuration names: the CouchDB at COUCHDB_URL,
-// else the embedded store in DATA_DIR.
+// else the embedded store in DATA_DIR (its driver must be registered: the binary
+// imports package couchdb/embedded).
 func storeConfig(cfg Config, log *slog.Logger) couchdb.Config {
 	c := couchdb.Config{
 		URL:            cfg.CouchDBURL,
@@ -41,12 +41,7 @@ func toolLogger(cfg Config, stderr io.Writer) *slog.Logger {
 
 // openToolStore opens the configured store for a command-line tool.
 func openToolStore(ctx context.Context, cfg Config, stderr io.Writer) (*couchdb.Store, error) {
-	sc := storeConfig(cfg, toolLogger(cfg, stderr))
-	s, err := couchdb.Open(ctx, sc)
-	if err != nil {
-		return nil, fmt.Errorf("open store (%s): %w", describeStore(sc), err)
-	}
-	return s, nil
+	return openStore(ctx, cfg, toolLogger(cfg, stderr))
 }
 
 // describeStore names a store for messages, without credentials.
