@@ -15,6 +15,9 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if s.cfg.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.cfg.Metrics))
+	}
 
 	collection := resource{
 		http.MethodGet: {handle: s.listDirectories, produces: listTypes},
@@ -31,8 +34,12 @@ func (s *Server) routes() {
 	e.Any("/v2/accounts/:account/directories/:id", s.pipeline(item))
 	e.Any("/v1/*", s.gone)
 
-	e.RouteNotFound("/*", s.notFound)
+	e.RouteNotFound(notFoundRoute, s.notFound)
 }
+
+// notFoundRoute catches every path no other route matches; requests to it are logged
+// and observed as route "unmatched".
+const notFoundRoute = "/*"
 
 func (s *Server) gone(c echo.Context) error   { return errGone }
 func (s *Server) notFound(echo.Context) error { return errNotFound }
