@@ -91,6 +91,7 @@ func TestObserveRequest(t *testing.T) {
 func TestRuntimeCollectors(t *testing.T) {
 	a, b := metrics.New(), metrics.New()
 	a.ObserveRequest("/healthz", "GET", 200, time.Millisecond)
+	scrape(t, b) // a second Handler on one registry must not panic on re-registration
 	out := scrape(t, b)
 	for _, name := range []string{"go_goroutines ", "go_memstats_alloc_bytes ", "process_cpu_seconds_total ", "process_open_fds "} {
 		if !strings.Contains(out, "\n"+name) {
