@@ -64,9 +64,13 @@ type env struct {
 	handler http.Handler
 	acct    string
 	token   string
+	// redactions are (text, placeholder) pairs golden replaces, e.g. minted tokens.
+	redactions []string
 }
 
-type envOption func(*api.Config)
+// envOption changes the server's config; it runs after the env's store and account
+// exist (so it may seed them) and before the server is built.
+type envOption func(*env, *api.Config)
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
@@ -87,14 +91,21 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		Version:      "4.3.0",
 		Ready:        store.Ping,
 	}
+	e := &env{t: t, cfg: cfg, store: store, counter: counter, acct: acct, token: "token-" + acct}
 	for _, o := range opts {
-		o(&ac)
+		o(e, &ac)
 	}
 	srv, err := api.New(ac)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, cfg: cfg, store: store, counter: counter, handler: srv, acct: acct, token: "token-" + acct}
+	e.handler = srv
+	return e
+}
+
+// redact makes golden files show placeholder wherever text appears.
+func (e *env) redact(text, placeholder string) {
+	e.redactions = append(e.redactions, text, placeholder)
 }
 
 // path returns /v2/accounts/{acct}/directories + suffix.
@@ -182,7 +193,12 @@ func (e *env) golden(name string, rec *httptest.ResponseRecorder) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	got := strings.ReplaceAll(string(out), e.acct, "{ACCOUNT_ID}")
+	got := string(out)
+	for i := 0; i+1 < len(e.redactions); i += 2 {
+		got = strings.ReplaceAll(got, e.redactions[i], e.redactions[i+1])
+	}
+	got = strings.ReplaceAll(got, e.acct, "{ACCOUNT_ID}")
+	got = strings.ReplaceAll(got, strings.ToUpper(e.acct), "{ACCOUNT_ID_UPPER}")
 	got = revPattern.ReplaceAllString(got, "{REV}") + "\n"
 	path := filepath.Join("..", "..", "testdata", "golden", "api", name+".json")
 	if *update {
