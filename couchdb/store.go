@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -80,7 +81,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // splitCredentials removes credentials from the URL; Config.User wins over them.
 func splitCredentials(cfg Config) (dsn, user, password string, err error) {
-	u, err := url.Parse(cfg.URL)
+	raw := cfg.URL
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return "", "", "", fmt.Errorf("couchdb: URL: %w", err)
 	}

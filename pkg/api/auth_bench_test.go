@@ -45,7 +45,7 @@ func BenchmarkGetUnauthenticatedBaseline(b *testing.B) {
 // the caches are warm it must cost no more CouchDB requests than the baseline.
 func BenchmarkGetAuthenticated(b *testing.B) {
 	var k *kazoo
-	e := newEnv(b, withKazooAuth(&k, time.Minute))
+	e := newEnvWith(b, withKazooAuth(&k, time.Minute))
 	benchGet(b, e, e.path("/big"), k.token(k.user(e.acct)))
 }
 
@@ -53,7 +53,7 @@ func BenchmarkGetAuthenticated(b *testing.B) {
 // reseller's token, so authorization also needs the reseller's account doc.
 func BenchmarkGetAuthenticatedReseller(b *testing.B) {
 	var k *kazoo
-	e := newEnv(b, withKazooAuth(&k, time.Minute))
+	e := newEnvWith(b, withKazooAuth(&k, time.Minute))
 	reseller := k.user(couchdbtest.NewAccount(b, e.cfg, couchdbtest.WithName("Reseller")))
 	child := couchdbtest.NewAccount(b, e.cfg, couchdbtest.WithTree(reseller.account))
 	e.acct = child
@@ -65,7 +65,7 @@ func BenchmarkGetAuthenticatedReseller(b *testing.B) {
 // read of the user's doc.
 func TestAuthenticatedGetCostsNoExtraRequests(t *testing.T) {
 	var k *kazoo
-	e := newEnv(t, withKazooAuth(&k, time.Minute))
+	e := newEnvWith(t, withKazooAuth(&k, time.Minute))
 	seedMembers(e, "big", 10)
 	tok := k.token(k.user(e.acct))
 	wantStatus(t, e.do("GET", e.path("/big"), "", "X-Auth-Token: "+tok), http.StatusOK) // account, design docs

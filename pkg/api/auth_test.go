@@ -61,7 +61,7 @@ type principal struct{ account, user, secret string }
 // env's store: the signing key in system_auth/{kid}/private_key.pem, the auth config
 // in system_config/auth, a fake clock starting at fixedNow, the default clock skew
 // and cacheTTL as AUTH_CACHE_TTL.
-func withKazooAuth(k **kazoo, cacheTTL time.Duration) envOption {
+func withKazooAuth(k **kazoo, cacheTTL time.Duration) envHook {
 	return func(e *env, c *api.Config) {
 		kz := &kazoo{e: e, kid: couchdbtest.NewAccountID(), key: rsaKeys()[0], clock: &testClock{t: fixedNow}}
 		couchdbtest.PutSystemKey(e.t, e.cfg, kz.kid, auth.PrivateKeyPEM(kz.key))
@@ -191,7 +191,7 @@ func dirsOf(account string) string { return "/v2/accounts/" + account + "/direct
 // with the real authenticator over keys and secrets stored as KAZOO stores them.
 func TestKazooTokens(t *testing.T) {
 	var k *kazoo
-	e := newEnv(t, withKazooAuth(&k, time.Minute))
+	e := newEnvWith(t, withKazooAuth(&k, time.Minute))
 	h := newHierarchy(e, k)
 	own := k.token(h.own)
 	apiKey := k.token(k.apiKey(e.acct))
@@ -298,7 +298,7 @@ func mustMintAlg(t *testing.T, alg string, k *kazoo, c auth.Claims) string {
 func TestKazooSecretResetRevokes(t *testing.T) {
 	const ttl = 30 * time.Second
 	var k *kazoo
-	e := newEnv(t, withKazooAuth(&k, ttl))
+	e := newEnvWith(t, withKazooAuth(&k, ttl))
 	p := k.user(e.acct)
 	old := k.token(p)
 	wantStatus(t, e.do("GET", e.path(""), "", "X-Auth-Token: "+old), http.StatusOK)
@@ -321,7 +321,7 @@ func TestKazooSecretResetRevokes(t *testing.T) {
 // (crossbar_doc's pvt_auth_* fields, §3.2).
 func TestKazooTokenStamps(t *testing.T) {
 	var k *kazoo
-	e := newEnv(t, withKazooAuth(&k, time.Minute))
+	e := newEnvWith(t, withKazooAuth(&k, time.Minute))
 	h := newHierarchy(e, k)
 	tests := []struct {
 		name   string

@@ -28,7 +28,11 @@ func (s *Server) routes() {
 	}
 	e.Any("/v2/accounts/:account/directories", s.pipeline(collection))
 	e.Any("/v2/accounts/:account/directories/", s.pipeline(collection))
+	search := resource{
+		http.MethodGet: {handle: s.searchDirectory},
+	}
 	e.Any("/v2/accounts/:account/directories/:id", s.pipeline(item))
+	e.Any("/v2/accounts/:account/directories/:id/search", s.pipeline(search))
 	e.Any("/v1/*", s.gone)
 
 	e.RouteNotFound("/*", s.notFound)
