@@ -92,6 +92,9 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*couchdb.Stor
 
 func newAuthenticator(cfg Config, store *couchdb.Store) (directory.Authenticator, error) {
 	opts := auth.Options{CacheTTL: cfg.AuthCacheTTL, ClockSkew: cfg.AuthClockSkew}
+	if cfg.AuthClockSkew == 0 {
+		opts.ClockSkew = -1 // auth.Options reads 0 as "default"; AUTH_CLOCK_SKEW=0 means none
+	}
 	if cfg.AuthMode == "kazoo" {
 		return auth.NewKazoo(cfg.KazooURL, &http.Client{Timeout: cfg.CouchDBTimeout}, store.AuthSource(), opts)
 	}
