@@ -25,13 +25,17 @@ func (s *Server) routes() {
 	}
 	item := resource{
 		http.MethodGet:    {handle: s.getDirectory, produces: itemTypes},
-		http.MethodPost:   {handle: s.replaceDirectory, body: true},
-		http.MethodPatch:  {handle: s.patchDirectory, body: true},
+		http.MethodPost:   {handle: s.updateDirectory(s.cfg.Directories.Replace), body: true},
+		http.MethodPatch:  {handle: s.updateDirectory(s.cfg.Directories.Patch), body: true},
 		http.MethodDelete: {handle: s.deleteDirectory, body: true},
 	}
 	e.Any("/v2/accounts/:account/directories", s.pipeline(collection))
 	e.Any("/v2/accounts/:account/directories/", s.pipeline(collection))
+	search := resource{
+		http.MethodGet: {handle: s.searchDirectory},
+	}
 	e.Any("/v2/accounts/:account/directories/:id", s.pipeline(item))
+	e.Any("/v2/accounts/:account/directories/:id/search", s.pipeline(search))
 	e.Any("/v1/*", s.gone)
 
 	e.RouteNotFound(notFoundRoute, s.notFound)
