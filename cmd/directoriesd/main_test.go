@@ -87,9 +87,21 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.HasPrefix(pdfBytes, []byte("%PDF")) {
 		t.Fatalf("PDF = %d %.40q", resp.StatusCode, pdfBytes)
 	}
-	for _, p := range []string{"/healthz", "/readyz"} {
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		if r, err := http.Get(base + p); err != nil || r.StatusCode != 200 {
 			t.Errorf("%s: %v %v", p, r, err)
+		}
+	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, series := range []string{`directoriesd_http_requests_total{method="PUT",route="/v2/accounts/:account/directories",status="201"} 1`,
+		`directoriesd_couchdb_requests_total{operation="put_doc"}`, `directoriesd_render_duration_seconds_count{kind="pdf"} 1`} {
+		if !strings.Contains(string(scrape), series) {
+			t.Errorf("/metrics lacks %s", series)
 		}
 	}
 	cancel()
