@@ -4,6 +4,7 @@
 // Usage:
 //
 //	directoriesd [serve]      run the HTTP service (configuration from the environment)
+//	directoriesd healthcheck  exit 0 when the local service is ready
 package main
 
 import (
@@ -36,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		err = serve(ctx, cfg, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, cfg)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
@@ -53,4 +56,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `usage: directoriesd [command]
 
 commands:
-  serve    run the HTTP service (default); configuration from the environment (see README)`
+  serve        run the HTTP service (default); configuration from the environment (see README)
+  healthcheck  exit 0 when the service on LISTEN_ADDR is ready (GET /readyz), 1 otherwise`

@@ -92,6 +92,10 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Errorf("%s: %v %v", p, r, err)
 		}
 	}
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": m.Addr().String()}), &stdout, &stderr); code != 0 {
+		t.Errorf("healthcheck = %d: %s", code, stderr.String())
+	}
 	resp, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +116,10 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no graceful shutdown")
+	}
+	var stderr2 bytes.Buffer
+	if code := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": m.Addr().String()}), io.Discard, &stderr2); code == 0 {
+		t.Error("healthcheck passed with the service stopped")
 	}
 }
 
