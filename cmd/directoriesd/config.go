@@ -51,7 +51,7 @@ func defaultConfig() Config {
 		DataDir:         "./data",
 		AuthMode:        "jwt",
 		AuthCacheTTL:    60 * time.Second,
-		AuthClockSkew:   30 * time.Second,
+		AuthClockSkew:   5 * time.Second,
 		PDFLocale:       "en",
 		KazooVersion:    "4.3.0",
 		NodeName:        "directoriesd@" + host,
@@ -149,6 +149,9 @@ func (c Config) check() []error {
 	}
 	if c.CouchDBTimeout <= 0 {
 		errs = append(errs, errors.New("COUCHDB_TIMEOUT must be positive"))
+	}
+	if c.AuthCacheTTL <= 0 {
+		errs = append(errs, errors.New("AUTH_CACHE_TTL must be positive: caching bounds CouchDB load and cannot be turned off"))
 	}
 	switch c.AuthMode {
 	case "jwt":

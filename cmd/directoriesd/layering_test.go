@@ -21,6 +21,7 @@ func TestLayering(t *testing.T) {
 		{pkg: "./pkg/auth", only: []string{module + "/pkg/auth", module + "/pkg/directory"}},
 		{pkg: "./pkg/api", forbidden: []string{module + "/couchdb", module + "/pdf", "github.com/go-kivik", "github.com/signintech"}},
 		{pkg: "./couchdb/...", forbidden: []string{"github.com/labstack", module + "/pdf", module + "/pkg/api"}},
+		{pkg: "./metrics", forbidden: []string{"github.com/labstack", "github.com/go-kivik", module + "/couchdb", module + "/pdf", module + "/pkg/api"}},
 		{pkg: "./pdf/...", forbidden: []string{"github.com/labstack", "github.com/go-kivik", module + "/couchdb", module + "/pkg/api"}},
 	}
 	for _, r := range rules {

@@ -5,6 +5,7 @@
 // Usage:
 //
 //	directoriesd [serve]                             run the HTTP service
+//	directoriesd healthcheck                         exit 0 when the local service is ready
 //	directoriesd init --account-name NAME            set up an empty store, print a token
 //	directoriesd token --account A [--user U]        mint a KAZOO token from the stored key
 //	directoriesd views install [--all|--account A]   install or update _design/directories
@@ -56,11 +57,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		name, args = args[0], args[1:]
 	}
 	commands := map[string]command{
-		"serve":     runServe,
-		"init":      runInit,
-		"token":     runToken,
-		"views":     runViews,
-		"replicate": runReplicate,
+		"serve":       runServe,
+		"healthcheck": runHealthcheck,
+		"init":        runInit,
+		"token":       runToken,
+		"views":       runViews,
+		"replicate":   runReplicate,
 	}
 	switch name {
 	case "help", "-h", "-help", "--help":
@@ -104,6 +106,13 @@ func errText(err error) string {
 		return de.Message + ": " + de.Err.Error()
 	}
 	return de.Message
+}
+
+func runHealthcheck(ctx context.Context, cfg Config, args []string, _, _ io.Writer) error {
+	if len(args) > 0 {
+		return usagef("healthcheck takes no arguments")
+	}
+	return healthcheck(ctx, cfg)
 }
 
 func runServe(ctx context.Context, cfg Config, args []string, _, stderr io.Writer) error {
@@ -155,6 +164,8 @@ const usage = `usage: directoriesd [command] [flags]
 commands:
   serve
         run the HTTP service (default)
+  healthcheck
+        exit 0 when the service on LISTEN_ADDR is ready (GET /readyz), 1 otherwise
   init --account-name NAME [--realm REALM] [--ttl 1h]
         set up an EMPTY store as KAZOO would have it: an RSA-2048 signing key in
         system_auth named by system_config/auth (with secret_for_user_signature) and

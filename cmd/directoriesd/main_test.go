@@ -87,9 +87,25 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.HasPrefix(pdfBytes, []byte("%PDF")) {
 		t.Fatalf("PDF = %d %.40q", resp.StatusCode, pdfBytes)
 	}
-	for _, p := range []string{"/healthz", "/readyz"} {
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		if r, err := http.Get(base + p); err != nil || r.StatusCode != 200 {
 			t.Errorf("%s: %v %v", p, r, err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": m.Addr().String()}), &stdout, &stderr); code != 0 {
+		t.Errorf("healthcheck = %d: %s", code, stderr.String())
+	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, series := range []string{`directoriesd_http_requests_total{method="PUT",route="/v2/accounts/:account/directories",status="201"} 1`,
+		`directoriesd_couchdb_requests_total{operation="put_doc"}`, `directoriesd_render_duration_seconds_count{kind="pdf"} 1`} {
+		if !strings.Contains(string(scrape), series) {
+			t.Errorf("/metrics lacks %s", series)
 		}
 	}
 	cancel()
@@ -100,6 +116,10 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no graceful shutdown")
+	}
+	var stderr2 bytes.Buffer
+	if code := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": m.Addr().String()}), io.Discard, &stderr2); code == 0 {
+		t.Error("healthcheck passed with the service stopped")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/metrics"
 	"github.com/kazoo-directories/kazoo-directories/pdf"
 	"github.com/kazoo-directories/kazoo-directories/pkg/api"
 	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
@@ -31,7 +32,8 @@ type Main struct {
 // NewMain opens the store and wires the service; Close releases what it opened.
 func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 	m := &Main{cfg: cfg, log: newLogger(cfg, logOut), addr: make(chan net.Addr, 1)}
-	store, err := openStore(ctx, cfg, m.log)
+	reg := metrics.New()
+	store, err := openStore(ctx, cfg, m.log, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -54,8 +56,10 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 	m.handler, err = api.New(api.Config{
 		Directories: directory.NewService(store, nil, nil),
 		Auth:        authn,
-		PDF:         pdfRenderer,
-		CSV:         csvRenderer,
+		PDF:         reg.InstrumentRenderer("pdf", pdfRenderer),
+		CSV:         reg.InstrumentRenderer("csv", csvRenderer),
+		Observer:    reg,
+		Metrics:     reg.Handler(),
 		Ready:       store.Ping,
 		Logger:      m.log,
 		Node:        cfg.NodeName,
@@ -76,9 +80,16 @@ func newLogger(cfg Config, out io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(out, opts))
 }
 
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*couchdb.Store, error) {
+// openStore opens the configured store (storeConfig); reg, when set, counts the
+// CouchDB requests.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, reg *metrics.Registry) (*couchdb.Store, error) {
 	sc := storeConfig(cfg, log)
 	sc.AccountCacheTTL = cfg.AuthCacheTTL
+	if reg != nil && sc.Driver == "" {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 64
+		sc.Transport = reg.InstrumentTransport(t)
+	}
 	s, err := couchdb.Open(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("open store (%s): %w", describeStore(sc), err)
@@ -88,6 +99,9 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*couchdb.Stor
 
 func newAuthenticator(cfg Config, store *couchdb.Store) (directory.Authenticator, error) {
 	opts := auth.Options{CacheTTL: cfg.AuthCacheTTL, ClockSkew: cfg.AuthClockSkew}
+	if cfg.AuthClockSkew == 0 {
+		opts.ClockSkew = -1 // auth.Options reads 0 as "default"; AUTH_CLOCK_SKEW=0 means none
+	}
 	if cfg.AuthMode == "kazoo" {
 		return auth.NewKazoo(cfg.KazooURL, &http.Client{Timeout: cfg.CouchDBTimeout}, store.AuthSource(), opts)
 	}

@@ -41,7 +41,7 @@ func toolLogger(cfg Config, stderr io.Writer) *slog.Logger {
 
 // openToolStore opens the configured store for a command-line tool.
 func openToolStore(ctx context.Context, cfg Config, stderr io.Writer) (*couchdb.Store, error) {
-	return openStore(ctx, cfg, toolLogger(cfg, stderr))
+	return openStore(ctx, cfg, toolLogger(cfg, stderr), nil)
 }
 
 // describeStore names a store for messages, without credentials.

@@ -31,6 +31,7 @@ func TestSearch(t *testing.T) {
 		{"search_none", "?dtmf=999", 200},
 		{"search_exact_drops_accents", "?dtmf=264", 200},
 		{"search_fold", "?dtmf=264&fold=true", 200},
+		{"search_skips_nameless", "?dtmf=6652&search_fields=first_name", 200},
 		{"search_bad_dtmf", "?dtmf=52a", 400},
 		{"search_missing_dtmf", "", 400},
 		{"search_bad_fields", "?dtmf=52&search_fields=middle", 400},
