@@ -17,13 +17,16 @@ const (
 // Config selects and tunes the CouchDB server of a Store. Zero fields take the
 // defaults above.
 type Config struct {
-	// Driver is the kivik driver name; only "couch" (the default) is supported.
+	// Driver is the kivik driver name: "couch" (the default, a CouchDB server over
+	// HTTP) or another driver registered with kivik by its package's import, such as
+	// "embedded" (package couchdb/embedded); kivik.New reports an unregistered name.
 	Driver string
-	// URL is the server's address (DSN), e.g. "http://127.0.0.1:5984". Credentials in
-	// the URL are used with CouchDB cookie authentication.
+	// URL is the DSN. For "couch" the server's address, e.g. "http://127.0.0.1:5984";
+	// credentials in the URL are used with CouchDB cookie authentication. For other
+	// drivers it is passed to the driver as is (for "embedded": the data directory).
 	URL string
 	// User and Password, when User is set, authenticate with CouchDB cookie auth and
-	// win over credentials in URL.
+	// win over credentials in URL. Only for "couch".
 	User, Password string
 	// RequestTimeout bounds every CouchDB request (default DefaultRequestTimeout).
 	RequestTimeout time.Duration
@@ -33,7 +36,7 @@ type Config struct {
 	// AccountCacheSize bounds the number of cached accounts (default
 	// DefaultAccountCacheSize).
 	AccountCacheSize int
-	// Transport carries the HTTP requests (default: a clone of
+	// Transport carries the HTTP requests of "couch" (default: a clone of
 	// http.DefaultTransport that keeps more idle connections per host).
 	Transport http.RoundTripper
 	// Logger receives warnings (default: slog.Default()).
@@ -46,9 +49,6 @@ type Config struct {
 func (c Config) withDefaults() (Config, error) {
 	if c.Driver == "" {
 		c.Driver = "couch"
-	}
-	if c.Driver != "couch" {
-		return c, fmt.Errorf("couchdb: unsupported driver %q", c.Driver)
 	}
 	if c.URL == "" {
 		return c, fmt.Errorf("couchdb: no URL")

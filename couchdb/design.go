@@ -24,12 +24,8 @@ func (s *Store) ensureDesignDocs(ctx context.Context, accountID string) error {
 		return nil
 	}
 	_, err := shared(ctx, &s.flight, "design "+dbName, func(ctx context.Context) (struct{}, error) {
-		for _, want := range s.designDocs {
-			if err := s.installDesignDoc(ctx, accountID, want); err != nil {
-				return struct{}{}, err
-			}
-		}
-		return struct{}{}, nil
+		_, err := s.installDesignDocs(ctx, accountID)
+		return struct{}{}, err
 	})
 	switch {
 	case err == nil:
@@ -44,31 +40,58 @@ func (s *Store) ensureDesignDocs(ctx context.Context, accountID string) error {
 	}
 }
 
+// InstallDesignDocs installs or updates the shipped design docs (_design/directories)
+// in the account's database, as the service does on first use of an account, and
+// reports whether it wrote anything (false: every copy was up to date). It is
+// idempotent and safe while KAZOO or other instances run: a stored copy that behaves
+// the same (KAZOO's own included) is kept, views only the stored copy has are kept,
+// and a 409 is re-read and compared again (ECodeConflict after maxDesignAttempts).
+// A malformed id or a missing database is BadIdentifier(accountID); otherwise errors
+// as the Store's (ECodeUnavailable, ECodeFault).
+func (s *Store) InstallDesignDocs(ctx context.Context, accountID string) (bool, error) {
+	if !directory.ValidAccountID(accountID) {
+		return false, directory.BadIdentifier(accountID)
+	}
+	return s.installDesignDocs(ctx, accountID)
+}
+
+func (s *Store) installDesignDocs(ctx context.Context, accountID string) (bool, error) {
+	wrote := false
+	for _, want := range s.designDocs {
+		w, err := s.installDesignDoc(ctx, accountID, want)
+		if err != nil {
+			return wrote, err
+		}
+		wrote = wrote || w
+	}
+	return wrote, nil
+}
+
 // installDesignDoc writes want unless the stored copy already behaves the same
-// (designEqual). A 409 means someone else just wrote it: re-read and compare again.
-// A missing database is BadIdentifier(accountID).
-func (s *Store) installDesignDoc(ctx context.Context, accountID string, want directory.Doc) error {
+// (designEqual) and reports whether it wrote. A 409 means someone else just wrote it:
+// re-read and compare again. A missing database is BadIdentifier(accountID).
+func (s *Store) installDesignDoc(ctx context.Context, accountID string, want directory.Doc) (bool, error) {
 	dbName := directory.AccountDBName(accountID)
 	db := s.client.DB(dbName)
 	id := want.ID()
 	for range maxDesignAttempts {
 		cur, err := s.getOptionalDoc(ctx, db, id)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if cur != nil && designEqual(cur, want) {
-			return nil
+			return false, nil
 		}
 		err = s.putDoc(ctx, db, mergeDesign(cur, want), directory.BadIdentifier(accountID))
 		if err == nil {
 			s.log.Info("installed design doc", "db", dbName, "id", id)
-			return nil
+			return true, nil
 		}
 		if !directory.IsCode(err, directory.ECodeConflict) {
-			return err
+			return false, err
 		}
 	}
-	return directory.Errorf(directory.ECodeConflict, "design doc %s in %s keeps changing", id, dbName)
+	return false, directory.Errorf(directory.ECodeConflict, "design doc %s in %s keeps changing", id, dbName)
 }
 
 // getOptionalDoc loads a doc; a missing doc (or database) is (nil, nil).

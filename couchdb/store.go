@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -47,16 +48,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	dsn, user, password, err := splitCredentials(cfg)
+	dsn, opts, err := driverOptions(cfg)
 	if err != nil {
 		return nil, err
-	}
-	opts := []kivik.Option{
-		kivikcouch.OptionHTTPClient(&http.Client{Transport: cfg.Transport}),
-		kivikcouch.OptionNoRequestCompression(),
-	}
-	if user != "" {
-		opts = append(opts, kivikcouch.CookieAuth(user, password))
 	}
 	client, err := kivik.New(cfg.Driver, dsn, opts...)
 	if err != nil {
@@ -78,9 +72,34 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}, nil
 }
 
+// driverOptions returns the DSN and client options of cfg's driver: for "couch" the
+// URL without credentials, the HTTP client and cookie auth; for any other driver the
+// URL as is and no options.
+func driverOptions(cfg Config) (string, []kivik.Option, error) {
+	if cfg.Driver != "couch" {
+		return cfg.URL, nil, nil
+	}
+	dsn, user, password, err := splitCredentials(cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	opts := []kivik.Option{
+		kivikcouch.OptionHTTPClient(&http.Client{Transport: cfg.Transport}),
+		kivikcouch.OptionNoRequestCompression(),
+	}
+	if user != "" {
+		opts = append(opts, kivikcouch.CookieAuth(user, password))
+	}
+	return dsn, opts, nil
+}
+
 // splitCredentials removes credentials from the URL; Config.User wins over them.
 func splitCredentials(cfg Config) (dsn, user, password string, err error) {
-	u, err := url.Parse(cfg.URL)
+	raw := cfg.URL
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return "", "", "", fmt.Errorf("couchdb: URL: %w", err)
 	}

@@ -44,6 +44,11 @@ func allCalls(s *couchdb.Store, id string) map[string]error {
 	_, errs["Put"] = s.Put(ctx, id, directory.Doc{"_id": "x"})
 	errs["Delete"] = s.Delete(ctx, id, "x", "1-a")
 	errs["Ping"] = s.Ping(ctx)
+	src := s.AuthSource()
+	_, errs["AuthSource.SystemKey"] = src.SystemKey(ctx, "k1")
+	_, errs["AuthSource.AuthConfig"] = src.AuthConfig(ctx)
+	_, errs["AuthSource.SignatureSecret"] = src.SignatureSecret(ctx, id, "u1")
+	_, errs["AuthSource.Account"] = src.Account(ctx, id)
 	return errs
 }
 

@@ -83,3 +83,20 @@ func Open(tb testing.TB, cfg couchdb.Config) *couchdb.Store {
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// Fresh starts a compat server of the test's own (empty, in memory), stops it when the
+// test ends and returns its configuration: for tests that need an empty store or a
+// second server. It starts node even when COUCHDB_URL is set.
+func Fresh(tb testing.TB) couchdb.Config {
+	tb.Helper()
+	srv, err := StartServer(ServerOptions{})
+	if err != nil {
+		tb.Fatalf("couchdbtest: %v", err)
+	}
+	tb.Cleanup(func() { _ = srv.Stop() })
+	return couchdb.Config{
+		URL:            srv.URL,
+		RequestTimeout: 30 * time.Second,
+		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -8,11 +9,10 @@ import (
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
-// authenticate finds the token (api_util:get_auth_token: X-Auth-Token, then auth_token
-// in the data, query string or envelope, then Authorization: Bearer), verifies it and
-// checks access to the path's account: 401, then 403.
-func (s *Server) authenticate(c echo.Context, r *request) error {
-	req := c.Request()
+// requestToken finds the token (api_util:get_auth_token: X-Auth-Token, then auth_token
+// in the data, query string or envelope, then Authorization: Bearer). Crossbar does
+// this in rest_init, so every response envelope, errors included, echoes it.
+func requestToken(req *http.Request, r *request) string {
 	token := strings.TrimSpace(req.Header.Get("X-Auth-Token"))
 	if token == "" {
 		token, _ = r.param("auth_token")
@@ -20,10 +20,17 @@ func (s *Server) authenticate(c echo.Context, r *request) error {
 	if token == "" {
 		token = authorizationToken(req.Header.Get("Authorization"))
 	}
+	return token
+}
+
+// authenticate verifies the request's token and checks access to the path's account:
+// 401, then 403.
+func (s *Server) authenticate(c echo.Context, r *request) error {
+	req := c.Request()
+	token := r.token
 	if token == "" {
 		return directory.Errorf(directory.ECodeUnauthorized, "no credentials")
 	}
-	r.token = token
 	ctx := req.Context()
 	id, err := s.cfg.Auth.Authenticate(ctx, directory.Credentials{Token: token, AccountID: req.Header.Get("X-Auth-Account-ID")})
 	if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -98,30 +99,23 @@ func (s *Server) createDirectory(c echo.Context, r *request) error {
 	return s.written(c, r, http.StatusCreated, res)
 }
 
-// replaceDirectory is POST /v2/accounts/{A}/directories/{D}.
-func (s *Server) replaceDirectory(c echo.Context, r *request) error {
-	data, err := objectData(r)
-	if err != nil {
-		return err
-	}
-	res, err := s.cfg.Directories.Replace(c.Request().Context(), r.accountID, pathParam(c, "id"), data, s.meta(c, r))
-	if err != nil {
-		return err
-	}
-	return s.written(c, r, http.StatusOK, res)
-}
+// updateFunc is Service.Replace or Service.Patch.
+type updateFunc func(ctx context.Context, accountID, id string, data directory.Doc, m directory.Meta) (directory.Result, error)
 
-// patchDirectory is PATCH /v2/accounts/{A}/directories/{D}.
-func (s *Server) patchDirectory(c echo.Context, r *request) error {
-	data, err := objectData(r)
-	if err != nil {
-		return err
+// updateDirectory serves POST (update = Service.Replace) and PATCH (Service.Patch) on
+// /v2/accounts/{A}/directories/{D}.
+func (s *Server) updateDirectory(update updateFunc) handlerFunc {
+	return func(c echo.Context, r *request) error {
+		data, err := objectData(r)
+		if err != nil {
+			return err
+		}
+		res, err := update(c.Request().Context(), r.accountID, pathParam(c, "id"), data, s.meta(c, r))
+		if err != nil {
+			return err
+		}
+		return s.written(c, r, http.StatusOK, res)
 	}
-	res, err := s.cfg.Directories.Patch(c.Request().Context(), r.accountID, pathParam(c, "id"), data, s.meta(c, r))
-	if err != nil {
-		return err
-	}
-	return s.written(c, r, http.StatusOK, res)
 }
 
 // deleteDirectory is DELETE /v2/accounts/{A}/directories/{D}: a soft delete unless

@@ -59,7 +59,7 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // logRequests writes one line per request: method, route, status, latency, request id
-// and account id.
+// and account id; then it tells the Observer, if any.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -67,15 +67,24 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		elapsed := time.Since(start)
 		req := c.Request()
+		route := c.Path()
+		if route == "" || route == notFoundRoute {
+			route = "unmatched"
+		}
+		status := c.Response().Status
 		s.log.Info("request",
 			"method", req.Method,
-			"route", c.Path(),
-			"status", c.Response().Status,
-			"latency_ms", float64(time.Since(start).Microseconds())/1000,
+			"route", route,
+			"status", status,
+			"latency_ms", float64(elapsed.Microseconds())/1000,
 			"request_id", requestIDOf(c),
 			"account_id", c.Param("account"),
 		)
+		if s.cfg.Observer != nil {
+			s.cfg.Observer.ObserveRequest(route, req.Method, status, elapsed)
+		}
 		return nil
 	}
 }

@@ -96,6 +96,7 @@ func (s *Server) pipeline(res resource) echo.HandlerFunc {
 		if err := s.readBody(c, r); err != nil {
 			return err
 		}
+		r.token = requestToken(req, r)
 		r.method = tunnelledMethod(req.Method, r)
 		if r.method == http.MethodOptions && isCORS(req) {
 			return s.preflight(c, r)

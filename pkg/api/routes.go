@@ -15,6 +15,9 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if s.cfg.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.cfg.Metrics))
+	}
 
 	collection := resource{
 		http.MethodGet: {handle: s.listDirectories, produces: listTypes},
@@ -22,17 +25,25 @@ func (s *Server) routes() {
 	}
 	item := resource{
 		http.MethodGet:    {handle: s.getDirectory, produces: itemTypes},
-		http.MethodPost:   {handle: s.replaceDirectory, body: true},
-		http.MethodPatch:  {handle: s.patchDirectory, body: true},
+		http.MethodPost:   {handle: s.updateDirectory(s.cfg.Directories.Replace), body: true},
+		http.MethodPatch:  {handle: s.updateDirectory(s.cfg.Directories.Patch), body: true},
 		http.MethodDelete: {handle: s.deleteDirectory, body: true},
 	}
 	e.Any("/v2/accounts/:account/directories", s.pipeline(collection))
 	e.Any("/v2/accounts/:account/directories/", s.pipeline(collection))
+	search := resource{
+		http.MethodGet: {handle: s.searchDirectory},
+	}
 	e.Any("/v2/accounts/:account/directories/:id", s.pipeline(item))
+	e.Any("/v2/accounts/:account/directories/:id/search", s.pipeline(search))
 	e.Any("/v1/*", s.gone)
 
-	e.RouteNotFound("/*", s.notFound)
+	e.RouteNotFound(notFoundRoute, s.notFound)
 }
+
+// notFoundRoute catches every path no other route matches; requests to it are logged
+// and observed as route "unmatched".
+const notFoundRoute = "/*"
 
 func (s *Server) gone(c echo.Context) error   { return errGone }
 func (s *Server) notFound(echo.Context) error { return errNotFound }

@@ -42,6 +42,19 @@ type Config struct {
 	MaxBodyBytes int64
 	// Middleware runs around every request (e.g. metrics), outermost first.
 	Middleware []echo.MiddlewareFunc
+	// Observer, when set, is told about every answered request (e.g. metrics).
+	Observer Observer
+	// Metrics, when set, is served at GET /metrics, outside the KAZOO request
+	// pipeline and without authentication.
+	Metrics http.Handler
+}
+
+// Observer receives one call per answered request, after its response is written.
+// route is Echo's route pattern (e.g. "/v2/accounts/:account/directories/:id"),
+// "unmatched" when no route matched, never the raw path; method is the request's
+// method as sent (before verb tunnelling); status is the response status.
+type Observer interface {
+	ObserveRequest(route, method string, status int, elapsed time.Duration)
 }
 
 // Server is the HTTP API.

@@ -50,6 +50,10 @@
 //   - An identity doc without pvt_signature_secret, or an empty
 //     secret_for_user_signature, rejects the token (KAZOO would generate and store a
 //     new secret, which fails the check anyway; we never write on the read path).
+//   - A soft-deleted identity doc (pvt_deleted) is missing (Source contract), so a
+//     deleted user's tokens stop working; KAZOO accepts them until they expire.
+//   - secret_for_user_signature is read from system_config/auth "default" only (no
+//     node- or zone-specific override).
 //
 // A token without `exp` is accepted, as KAZOO does (it issues such tokens when
 // token_auth_expiry is 0); it stays revocable through its identity signature.

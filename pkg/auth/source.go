@@ -25,9 +25,11 @@ type Source interface {
 	// database `system_auth`: KAZOO's RSA private key ("RSA PRIVATE KEY" or "PRIVATE KEY").
 	SystemKey(ctx context.Context, kid string) ([]byte, error)
 	// AuthConfig returns `secret_for_user_signature` of doc `auth` in database
-	// `system_config` ("" when the doc has no such key).
+	// `system_config`, read where KAZOO keeps it (under the doc's "default" key);
+	// "" when the doc has no such key.
 	AuthConfig(ctx context.Context) (secretForUserSignature string, err error)
 	// SignatureSecret returns `pvt_signature_secret` of doc docID in the database of
-	// account accountID ("" when the doc has no such key).
+	// account accountID ("" when the doc has no such key). A soft-deleted doc
+	// (pvt_deleted) is missing.
 	SignatureSecret(ctx context.Context, accountID, docID string) (string, error)
 }

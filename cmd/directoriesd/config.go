@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service. All come from the environment, parsed once
+// here; defaults live in defaultConfig.
+type Config struct {
+	ListenAddr string // LISTEN_ADDR
+
+	CouchDBURL      string        // COUCHDB_URL; empty: the embedded store in DataDir
+	CouchDBUser     string        // COUCHDB_USER
+	CouchDBPassword string        // COUCHDB_PASSWORD or COUCHDB_PASSWORD_FILE
+	CouchDBTimeout  time.Duration // COUCHDB_TIMEOUT: bound on every CouchDB request
+	DataDir         string        // DATA_DIR: the embedded store's folder
+
+	AuthMode      string        // AUTH_MODE: jwt (verify KAZOO's tokens locally) or kazoo
+	KazooURL      string        // KAZOO_URL: crossbar base URL for AUTH_MODE=kazoo
+	AuthCacheTTL  time.Duration // AUTH_CACHE_TTL: keys, account docs, secrets
+	AuthClockSkew time.Duration // AUTH_CLOCK_SKEW: tolerance on exp/nbf
+
+	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), e.g. a CJK fallback
+	PDFLocale    string   // PDF_LOCALE: collation locale for member order
+
+	KazooVersion string // KAZOO_VERSION: the envelope's `version`
+	NodeName     string // NODE_NAME: hashed into the envelope's `node`
+
+	LogLevel  slog.Level // LOG_LEVEL: debug, info, warn, error
+	LogFormat string     // LOG_FORMAT: json or text
+
+	ReadTimeout     time.Duration // HTTP_READ_TIMEOUT
+	WriteTimeout    time.Duration // HTTP_WRITE_TIMEOUT
+	IdleTimeout     time.Duration // HTTP_IDLE_TIMEOUT
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: grace for in-flight requests
+	MaxConnections  int           // MAX_CONNECTIONS: concurrent connections (0: unlimited)
+}
+
+func defaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		ListenAddr:      ":8000",
+		CouchDBTimeout:  5 * time.Second,
+		DataDir:         "./data",
+		AuthMode:        "jwt",
+		AuthCacheTTL:    60 * time.Second,
+		AuthClockSkew:   5 * time.Second,
+		PDFLocale:       "en",
+		KazooVersion:    "4.3.0",
+		NodeName:        "directoriesd@" + host,
+		LogLevel:        slog.LevelInfo,
+		LogFormat:       "json",
+		ReadTimeout:     30 * time.Second,
+		WriteTimeout:    60 * time.Second,
+		IdleTimeout:     120 * time.Second,
+		ShutdownTimeout: 20 * time.Second,
+		MaxConnections:  0,
+	}
+}
+
+// loadConfig reads the environment through getenv and reports every problem at once.
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := defaultConfig()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 5s", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	str("LISTEN_ADDR", &c.ListenAddr)
+	str("COUCHDB_URL", &c.CouchDBURL)
+	str("COUCHDB_USER", &c.CouchDBUser)
+	secret(getenv, "COUCHDB_PASSWORD", &c.CouchDBPassword, &errs)
+	dur("COUCHDB_TIMEOUT", &c.CouchDBTimeout)
+	str("DATA_DIR", &c.DataDir)
+	str("AUTH_MODE", &c.AuthMode)
+	str("KAZOO_URL", &c.KazooURL)
+	dur("AUTH_CACHE_TTL", &c.AuthCacheTTL)
+	dur("AUTH_CLOCK_SKEW", &c.AuthClockSkew)
+	if v := strings.TrimSpace(getenv("PDF_FONT_FILES")); v != "" {
+		c.PDFFontFiles = strings.Split(v, ":")
+	}
+	str("PDF_LOCALE", &c.PDFLocale)
+	str("KAZOO_VERSION", &c.KazooVersion)
+	str("NODE_NAME", &c.NodeName)
+	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))
+		}
+	}
+	str("LOG_FORMAT", &c.LogFormat)
+	dur("HTTP_READ_TIMEOUT", &c.ReadTimeout)
+	dur("HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
+	dur("HTTP_IDLE_TIMEOUT", &c.IdleTimeout)
+	dur("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if v := strings.TrimSpace(getenv("MAX_CONNECTIONS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("MAX_CONNECTIONS=%q: want a whole number ≥ 0", v))
+		}
+		c.MaxConnections = n
+	}
+	errs = append(errs, c.check()...)
+	return c, errors.Join(errs...)
+}
+
+// secret reads NAME, or the file named by NAME_FILE (not both).
+func secret(getenv func(string) string, name string, dst *string, errs *[]error) {
+	v, file := getenv(name), strings.TrimSpace(getenv(name+"_FILE"))
+	switch {
+	case v != "" && file != "":
+		*errs = append(*errs, fmt.Errorf("%s and %s_FILE are both set: choose one", name, name))
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("%s_FILE: %v", name, err))
+			return
+		}
+		*dst = strings.TrimRight(string(b), "\r\n")
+	case v != "":
+		*dst = v
+	}
+}
+
+func (c Config) check() []error {
+	var errs []error
+	if c.CouchDBURL != "" {
+		u, err := url.Parse(c.CouchDBURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("COUCHDB_URL=%q: want http(s)://host:port", c.CouchDBURL))
+		}
+	}
+	if c.CouchDBTimeout <= 0 {
+		errs = append(errs, errors.New("COUCHDB_TIMEOUT must be positive"))
+	}
+	if c.AuthCacheTTL <= 0 {
+		errs = append(errs, errors.New("AUTH_CACHE_TTL must be positive: caching bounds CouchDB load and cannot be turned off"))
+	}
+	switch c.AuthMode {
+	case "jwt":
+	case "kazoo":
+		if c.KazooURL == "" {
+			errs = append(errs, errors.New("AUTH_MODE=kazoo needs KAZOO_URL"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("AUTH_MODE=%q: want jwt or kazoo (authentication cannot be turned off)", c.AuthMode))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want json or text", c.LogFormat))
+	}
+	return errs
+}

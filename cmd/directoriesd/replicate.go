@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// runReplicate is `directoriesd replicate --from SRC --to DST [--account ID ...]`.
+func runReplicate(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("replicate --from SRC --to DST [--account ID ...]", stderr)
+	from := fs.String("from", "", `source: an http(s) URL, "couchdb" or "embedded" (required)`)
+	to := fs.String("to", "", `target: an http(s) URL, "couchdb" or "embedded" (required)`)
+	var accounts stringList
+	fs.Var(&accounts, "account", "an account id (repeatable; default: every account database of the source)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		if !directory.ValidAccountID(a) {
+			return usagef("--account %q is not an account id (32 lowercase hex chars)", a)
+		}
+	}
+	log := toolLogger(cfg, stderr)
+	src, err := endpoint(cfg, "--from", *from)
+	if err != nil {
+		return err
+	}
+	dst, err := endpoint(cfg, "--to", *to)
+	if err != nil {
+		return err
+	}
+	if src.Driver == dst.Driver && src.URL == dst.URL {
+		return usagef("--from and --to are the same store")
+	}
+	src.Logger, dst.Logger = log, log
+	fmt.Fprintf(stderr, "replicating from %s to %s\n", describeStore(src), describeStore(dst))
+
+	var sum replicationSummary
+	res, err := couchdb.Replicate(ctx, src, dst, couchdb.ReplicateOptions{
+		AccountIDs: accounts,
+		Progress:   func(r couchdb.Replication) { sum.report(stdout, r) },
+	})
+	if err == nil || len(res) > 0 {
+		fmt.Fprintf(stdout, "%d databases: %d copied, %d failed; %d documents written\n", sum.copied+sum.failed, sum.copied, sum.failed, sum.written)
+	}
+	switch {
+	case err != nil:
+		return err
+	case sum.failed > 0:
+		return fmt.Errorf("%d of %d databases failed", sum.failed, sum.copied+sum.failed)
+	}
+	return nil
+}
+
+// endpoint turns a --from/--to value into a store configuration: "embedded" is the
+// store in DATA_DIR, "couchdb" the configured COUCHDB_URL with its credentials, an
+// http(s) URL a CouchDB with the credentials in the URL (if any).
+func endpoint(cfg Config, flagName, v string) (couchdb.Config, error) {
+	c := couchdb.Config{RequestTimeout: cfg.CouchDBTimeout}
+	switch v {
+	case "":
+		return c, usagef("%s is required", flagName)
+	case "embedded":
+		c.Driver, c.URL = embeddedDriver, cfg.DataDir
+	case "couchdb":
+		if cfg.CouchDBURL == "" {
+			return c, usagef("%s couchdb: COUCHDB_URL is not set", flagName)
+		}
+		c.URL, c.User, c.Password = cfg.CouchDBURL, cfg.CouchDBUser, cfg.CouchDBPassword
+	default:
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, usagef(`%s %q: want an http(s) URL, "couchdb" or "embedded"`, flagName, redactURL(v))
+		}
+		c.URL = v
+	}
+	return c, nil
+}
+
+// replicationSummary counts the outcomes of replicate.
+type replicationSummary struct{ copied, failed, written int }
+
+// report prints one database's line and counts it.
+func (s *replicationSummary) report(w io.Writer, r couchdb.Replication) {
+	s.written += r.DocsWritten
+	created := ""
+	if r.Created {
+		created = ", database created"
+	}
+	line := fmt.Sprintf("%d read, %d written%s, %s", r.DocsRead, r.DocsWritten, created, r.Duration.Round(time.Millisecond))
+	if r.Err != nil {
+		s.failed++
+		if directory.IsCode(r.Err, directory.ECodeBadIdentifier) {
+			fmt.Fprintf(w, "%s: failed: no such database on the source\n", directory.AccountDBName(r.AccountID))
+			return
+		}
+		fmt.Fprintf(w, "%s: failed (%s): %v\n", directory.AccountDBName(r.AccountID), line, r.Err)
+		return
+	}
+	s.copied++
+	fmt.Fprintf(w, "%s: %s\n", directory.AccountDBName(r.AccountID), line)
+}

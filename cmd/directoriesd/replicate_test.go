@@ -1,0 +1,107 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// seedKazooAccount creates an account with a directory saved three times, a member
+// and a deleted user, plus the design doc.
+func seedKazooAccount(t *testing.T, cfg couchdb.Config) string {
+	t.Helper()
+	id := couchdbtest.NewAccount(t, cfg)
+	dir := directory.Doc{"_id": "d1", "pvt_type": "directory", "name": "Sales"}
+	gone := directory.Doc{"_id": "gone", "pvt_type": "user", "first_name": "Old"}
+	couchdbtest.PutDocs(t, cfg, id, dir, gone,
+		directory.Doc{"_id": "u1", "pvt_type": "user", "first_name": "Ann", "directories": map[string]any{"d1": "cf1"}})
+	for _, name := range []string{"Sales 2", "Sales 3"} {
+		dir["name"] = name
+		couchdbtest.PutDocs(t, cfg, id, dir)
+	}
+	gone["_deleted"] = true
+	couchdbtest.PutDocs(t, cfg, id, gone)
+	if code, out, errOut := cli(t, cfg, "views", "install", "--account", id); code != 0 {
+		t.Fatalf("views install: %s%s", out, errOut)
+	}
+	return id
+}
+
+func sameDB(t *testing.T, a, b couchdb.Config, accountID string) {
+	t.Helper()
+	db := directory.AccountDBName(accountID)
+	if got, want := couchdbtest.Snapshot(t, b)[db], couchdbtest.Snapshot(t, a)[db]; !reflect.DeepEqual(got, want) {
+		t.Errorf("%s differs:\n got %v\nwant %v", db, got, want)
+	}
+}
+
+func TestReplicateBothWays(t *testing.T) {
+	a, b := couchdbtest.Fresh(t), couchdbtest.Fresh(t)
+	acct1, acct2 := seedKazooAccount(t, a), seedKazooAccount(t, a)
+
+	code, out, errOut := cli(t, a, "replicate", "--from", a.URL, "--to", b.URL)
+	if code != 0 {
+		t.Fatalf("a→b: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, id := range []string{acct1, acct2} {
+		if !strings.Contains(out, directory.AccountDBName(id)+": 5 read, 5 written, database created, ") {
+			t.Errorf("no progress line for %s:\n%s", id, out)
+		}
+		sameDB(t, a, b, id)
+	}
+	if !strings.HasSuffix(out, "2 databases: 2 copied, 0 failed; 10 documents written\n") {
+		t.Errorf("summary:\n%s", out)
+	}
+	if doc := couchdbtest.GetDoc(t, b, acct1, "d1"); doc.String("name") != "Sales 3" || !strings.HasPrefix(doc.Rev(), "3-") {
+		t.Errorf("d1 on b: %v", doc)
+	}
+	if doc := couchdbtest.GetDoc(t, b, acct1, "gone"); doc != nil {
+		t.Errorf("deleted doc live on b: %v", doc)
+	}
+
+	// Back again, after an edit on b; "couchdb" names COUCHDB_URL (here: a).
+	u1 := couchdbtest.GetDoc(t, b, acct1, "u1")
+	u1["first_name"] = "Anna"
+	couchdbtest.PutDocs(t, b, acct1, u1)
+	code, out, errOut = cli(t, a, "replicate", "--from", b.URL, "--to", "couchdb", "--account", acct1)
+	if code != 0 {
+		t.Fatalf("b→a: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, directory.AccountDBName(acct1)+": 1 read, 1 written, ") || strings.Contains(out, "created") {
+		t.Errorf("b→a:\n%s", out)
+	}
+	sameDB(t, a, b, acct1)
+	if got := couchdbtest.GetDoc(t, a, acct1, "u1"); got.Rev() != u1.Rev() || got.String("first_name") != "Anna" {
+		t.Errorf("u1 on a: %v, want rev %s", got, u1.Rev())
+	}
+
+	missing := couchdbtest.NewAccountID()
+	code, out, _ = cli(t, a, "replicate", "--from", "couchdb", "--to", b.URL, "--account", missing, "--account", acct2)
+	if code != 1 || !strings.Contains(out, directory.AccountDBName(missing)+": failed: no such database on the source") ||
+		!strings.Contains(out, directory.AccountDBName(acct2)+": 0 read, 0 written, ") {
+		t.Errorf("missing account: exit %d\n%s", code, out)
+	}
+}
+
+func TestReplicateUsage(t *testing.T) {
+	cfg := couchdbtest.Config(t)
+	for _, args := range [][]string{
+		{"replicate"},
+		{"replicate", "--from", cfg.URL},
+		{"replicate", "--from", cfg.URL, "--to", cfg.URL},
+		{"replicate", "--from", "couchdb", "--to", cfg.URL},
+		{"replicate", "--from", "ftp://x", "--to", cfg.URL},
+		{"replicate", "--from", "embedded", "--to", cfg.URL, "--account", "nope"},
+	} {
+		if code, _, errOut := cli(t, cfg, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, errOut)
+		}
+	}
+	if code, _, errOut := cliEnv(t, map[string]string{}, "replicate", "--from", "couchdb", "--to", cfg.URL); code != 2 || !strings.Contains(errOut, "COUCHDB_URL is not set") {
+		t.Errorf("couchdb without COUCHDB_URL: exit %d %s", code, errOut)
+	}
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/net/netutil"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/metrics"
+	"github.com/kazoo-directories/kazoo-directories/pdf"
+	"github.com/kazoo-directories/kazoo-directories/pkg/api"
+	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// Main is the wired service: store, authenticator, renderers and HTTP server.
+type Main struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *couchdb.Store
+	handler http.Handler
+	addr    chan net.Addr
+}
+
+// NewMain opens the store and wires the service; Close releases what it opened.
+func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
+	m := &Main{cfg: cfg, log: newLogger(cfg, logOut), addr: make(chan net.Addr, 1)}
+	reg := metrics.New()
+	store, err := openStore(ctx, cfg, m.log, reg)
+	if err != nil {
+		return nil, err
+	}
+	m.store = store
+	authn, err := newAuthenticator(cfg, store)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	pdfRenderer, err := pdf.New(pdf.Options{FontFiles: cfg.PDFFontFiles, Locale: cfg.PDFLocale, Logger: m.log})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	csvRenderer, err := pdf.NewCSV(cfg.PDFLocale)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.handler, err = api.New(api.Config{
+		Directories: directory.NewService(store, nil, nil),
+		Auth:        authn,
+		PDF:         reg.InstrumentRenderer("pdf", pdfRenderer),
+		CSV:         reg.InstrumentRenderer("csv", csvRenderer),
+		Observer:    reg,
+		Metrics:     reg.Handler(),
+		Ready:       store.Ping,
+		Logger:      m.log,
+		Node:        cfg.NodeName,
+		Version:     cfg.KazooVersion,
+	})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func newLogger(cfg Config, out io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(out, opts))
+	}
+	return slog.New(slog.NewJSONHandler(out, opts))
+}
+
+// openStore opens the configured store (storeConfig); reg, when set, counts the
+// CouchDB requests.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, reg *metrics.Registry) (*couchdb.Store, error) {
+	sc := storeConfig(cfg, log)
+	sc.AccountCacheTTL = cfg.AuthCacheTTL
+	if reg != nil && sc.Driver == "" {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 64
+		sc.Transport = reg.InstrumentTransport(t)
+	}
+	s, err := couchdb.Open(ctx, sc)
+	if err != nil {
+		return nil, fmt.Errorf("open store (%s): %w", describeStore(sc), err)
+	}
+	return s, nil
+}
+
+func newAuthenticator(cfg Config, store *couchdb.Store) (directory.Authenticator, error) {
+	opts := auth.Options{CacheTTL: cfg.AuthCacheTTL, ClockSkew: cfg.AuthClockSkew}
+	if cfg.AuthClockSkew == 0 {
+		opts.ClockSkew = -1 // auth.Options reads 0 as "default"; AUTH_CLOCK_SKEW=0 means none
+	}
+	if cfg.AuthMode == "kazoo" {
+		return auth.NewKazoo(cfg.KazooURL, &http.Client{Timeout: cfg.CouchDBTimeout}, store.AuthSource(), opts)
+	}
+	return auth.NewJWT(store.AuthSource(), opts), nil
+}
+
+// Run listens and serves until ctx is done, then shuts down gracefully: in-flight
+// requests get ShutdownTimeout to finish.
+func (m *Main) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", m.cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	if m.cfg.MaxConnections > 0 {
+		ln = netutil.LimitListener(ln, m.cfg.MaxConnections)
+	}
+	m.addr <- ln.Addr()
+	srv := &http.Server{
+		Handler:           m.handler,
+		ReadTimeout:       m.cfg.ReadTimeout,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      m.cfg.WriteTimeout,
+		IdleTimeout:       m.cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	m.log.Info("listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.log.Info("shutting down", "grace", m.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Addr waits until Run listens and returns the address.
+func (m *Main) Addr() net.Addr {
+	a := <-m.addr
+	m.addr <- a
+	return a
+}
+
+// Close releases the store.
+func (m *Main) Close() {
+	if m.store != nil {
+		_ = m.store.Close()
+	}
+}
+
+func serve(ctx context.Context, cfg Config, logOut io.Writer) error {
+	m, err := NewMain(ctx, cfg, logOut)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.Run(ctx)
+}

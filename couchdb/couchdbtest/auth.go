@@ -1,0 +1,78 @@
+package couchdbtest
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// SecretForUserSignature is the secret_for_user_signature that SetAuthConfig stores.
+// Every test package uses this one value, so packages that share a CouchDB (through
+// COUCHDB_URL) never disagree about system_config/auth.
+const SecretForUserSignature = "couchdbtest-secret-for-user-signature"
+
+// PutSystemKey stores a KAZOO signing key as KAZOO does (kz_auth_keys): doc kid in
+// system_auth with pvt_type "system_key" and attachment private_key.pem
+// (application/x-pem-file) holding pem. The doc is removed when the test ends; use a
+// fresh kid per test.
+func PutSystemKey(tb testing.TB, cfg couchdb.Config, kid string, pem []byte) {
+	tb.Helper()
+	PutDBDocs(tb, cfg, couchdb.SystemAuthDB, directory.Doc{"_id": kid, "pvt_type": "system_key"})
+	PutAttachment(tb, cfg, couchdb.SystemAuthDB, kid, couchdb.SystemKeyAttachment, "application/x-pem-file", pem)
+}
+
+// SetAuthConfig makes system_config/auth hold secret_for_user_signature =
+// SecretForUserSignature under "default", where KAZOO keeps it. It writes only when
+// the doc differs and leaves the doc in place (like EnsureDB), retrying when another
+// test process saved the doc meanwhile.
+func SetAuthConfig(tb testing.TB, cfg couchdb.Config) {
+	tb.Helper()
+	EnsureDB(tb, cfg, couchdb.SystemConfigDB)
+	c := newClient(tb, cfg)
+	for range 10 {
+		doc := getDoc(tb, c, couchdb.SystemConfigDB, couchdb.AuthConfigDoc)
+		if doc == nil {
+			doc = directory.Doc{"_id": couchdb.AuthConfigDoc, "pvt_type": "config"}
+		}
+		def, _ := doc["default"].(map[string]any)
+		if def == nil {
+			def = map[string]any{}
+		}
+		if def["secret_for_user_signature"] == SecretForUserSignature {
+			return
+		}
+		def["secret_for_user_signature"] = SecretForUserSignature
+		doc["default"] = def
+		status, b, err := c.do(http.MethodPut, docPath(couchdb.SystemConfigDB, couchdb.AuthConfigDoc), doc, "")
+		switch {
+		case err != nil:
+			tb.Fatalf("couchdbtest: put system_config/auth: %v", err)
+		case status == http.StatusConflict:
+			continue
+		case status != http.StatusCreated && status != http.StatusAccepted:
+			tb.Fatalf("couchdbtest: put system_config/auth: status %d: %s", status, b)
+		}
+		return
+	}
+	tb.Fatalf("couchdbtest: put system_config/auth: conflicts on every try")
+}
+
+// SetSignatureSecret sets pvt_signature_secret of doc id in the account's database
+// (creating the doc when missing), as KAZOO does when it resets a user's identity
+// secret. It returns the doc's new revision.
+func SetSignatureSecret(tb testing.TB, cfg couchdb.Config, accountID, id, secret string) string {
+	tb.Helper()
+	c := newClient(tb, cfg)
+	db := directory.AccountDBName(accountID)
+	doc := getDoc(tb, c, db, id)
+	if doc == nil {
+		doc = directory.Doc{"_id": id}
+	}
+	doc["pvt_signature_secret"] = secret
+	b := c.must(tb, http.MethodPut, docPath(db, id), doc, "", http.StatusCreated, http.StatusAccepted)
+	var r struct{ Rev string }
+	decodeJSON(tb, b, &r)
+	return r.Rev
+}

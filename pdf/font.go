@@ -1,0 +1,192 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"unicode"
+
+	"github.com/signintech/gopdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+)
+
+// style selects the regular or the bold font chain.
+type style uint8
+
+const (
+	regular style = iota
+	bold
+	numStyles
+)
+
+// face is one parsed TrueType font. metrics is read-only after New and is used for
+// coverage and advance widths; the PDF embeds a copy taken from fontSet.container, so
+// both agree on the cmap.
+type face struct {
+	family  string // PDF family name
+	source  string // file path or "Go Regular"/"Go Bold", for messages
+	metrics *gopdf.SubsetFontObj
+}
+
+// glyph says how one rune is drawn in one style: by which face (an index into
+// fontSet.faces) and how wide it is in 1/1000 em.
+type glyph struct {
+	face  int8
+	width uint16
+}
+
+// Special glyph.face values.
+const (
+	noFace    = -1 // no configured font has the rune: draw replacementRune
+	invisible = -2 // default-ignorable rune no font has (ZWJ, BOM, ...): draw nothing
+)
+
+// replacementRune is drawn for runes no font has. Go Regular has it.
+const replacementRune = '\uFFFD'
+
+// latinTable covers ASCII, Latin-1 and Latin Extended-A/B without a map lookup.
+const latinTable = 0x250
+
+// fontSet holds every font, parsed once, and the per-style fallback chains.
+type fontSet struct {
+	container *gopdf.FontContainer
+	faces     []face
+	chains    [numStyles][]int8
+	latin     [numStyles][latinTable]glyph
+}
+
+// newFontSet parses the embedded Go fonts and every extra TTF, in order.
+func newFontSet(files []string) (*fontSet, error) {
+	fs := &fontSet{container: &gopdf.FontContainer{}}
+	if err := fs.add("Go Regular", goregular.TTF); err != nil {
+		return nil, err
+	}
+	if err := fs.add("Go Bold", gobold.TTF); err != nil {
+		return nil, err
+	}
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("pdf: font file: %w", err)
+		}
+		if err := fs.add(path, data); err != nil {
+			return nil, err
+		}
+	}
+	// Bold falls back to regular Go before the extra fonts, so bold covers at least
+	// what regular covers: text is cleaned once, for both styles.
+	fs.chains[regular] = []int8{0}
+	fs.chains[bold] = []int8{1, 0}
+	for i := 2; i < len(fs.faces); i++ {
+		fs.chains[regular] = append(fs.chains[regular], int8(i))
+		fs.chains[bold] = append(fs.chains[bold], int8(i))
+	}
+	for s := range numStyles {
+		for r := range rune(latinTable) {
+			fs.latin[s][r] = fs.find(s, r)
+		}
+	}
+	return fs, nil
+}
+
+// add parses one TrueType font. gopdf can panic on malformed data, so that is turned
+// into an error too.
+func (fs *fontSet) add(source string, data []byte) (err error) {
+	if len(fs.faces) >= 100 {
+		return fmt.Errorf("pdf: font file %q: too many font files", source)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("pdf: font file %q: malformed TrueType data (%v)", source, p)
+		}
+	}()
+	if err := checkTrueType(data); err != nil {
+		return fmt.Errorf("pdf: font file %q: %w", source, err)
+	}
+	family := fmt.Sprintf("F%d", len(fs.faces))
+	metrics := &gopdf.SubsetFontObj{}
+	if err := metrics.SetTTFData(data); err != nil {
+		return fmt.Errorf("pdf: font file %q: %w", source, err)
+	}
+	if err := fs.container.AddTTFFontData(family, data); err != nil {
+		return fmt.Errorf("pdf: font file %q: %w", source, err)
+	}
+	fs.faces = append(fs.faces, face{family: family, source: source, metrics: metrics})
+	return nil
+}
+
+// checkTrueType rejects what gopdf cannot embed with a clearer message than its own.
+func checkTrueType(data []byte) error {
+	switch {
+	case len(data) < 12:
+		return errors.New("not a font file (too short)")
+	case bytes.HasPrefix(data, []byte("ttcf")):
+		return errors.New("TrueType collections (.ttc) are not supported; extract one font to a .ttf")
+	case bytes.HasPrefix(data, []byte("OTTO")):
+		return errors.New("OpenType fonts with CFF outlines are not supported; use a TrueType (glyf) font")
+	case !bytes.HasPrefix(data, []byte{0, 1, 0, 0}):
+		return errors.New("not a TrueType font")
+	}
+	return nil
+}
+
+// find looks r up along the style's chain.
+func (fs *fontSet) find(s style, r rune) glyph {
+	for _, i := range fs.chains[s] {
+		m := fs.faces[i].metrics
+		gi, err := m.CharCodeToGlyphIndex(r)
+		if err == nil && gi != 0 {
+			return glyph{face: i, width: uint16(min(m.GlyphIndexToPdfWidth(gi), 0xFFFF))}
+		}
+	}
+	if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) {
+		return glyph{face: invisible}
+	}
+	return glyph{face: noFace}
+}
+
+// glyphs is a per-render cache in front of fontSet.find; it also records which faces
+// the document uses, so unused fallback fonts are not embedded.
+type glyphs struct {
+	fs   *fontSet
+	m    [numStyles]map[rune]glyph
+	used []bool
+}
+
+func newGlyphs(fs *fontSet) *glyphs {
+	g := &glyphs{fs: fs, used: make([]bool, len(fs.faces))}
+	for s := range numStyles {
+		g.m[s] = make(map[rune]glyph)
+	}
+	g.used[0], g.used[1] = true, true
+	return g
+}
+
+// lookup returns how r is drawn in style s.
+func (g *glyphs) lookup(s style, r rune) glyph {
+	var gl glyph
+	if r >= 0 && r < latinTable {
+		gl = g.fs.latin[s][r]
+	} else {
+		var ok bool
+		if gl, ok = g.m[s][r]; !ok {
+			gl = g.fs.find(s, r)
+			g.m[s][r] = gl
+		}
+	}
+	if gl.face >= 0 {
+		g.used[gl.face] = true
+	}
+	return gl
+}
+
+// width measures s (already cleaned) in style st, in 1/1000 em.
+func (g *glyphs) width(st style, s string) int {
+	w := 0
+	for _, r := range s {
+		w += int(g.lookup(st, r).width)
+	}
+	return w
+}

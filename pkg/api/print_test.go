@@ -1,0 +1,225 @@
+package api_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+	"github.com/kazoo-directories/kazoo-directories/pdf"
+	"github.com/kazoo-directories/kazoo-directories/pkg/api"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// withRenderers wires the real PDF and CSV renderers.
+func withRenderers(t testing.TB) envOption {
+	r, err := pdf.New(pdf.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, err := pdf.NewCSV("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *api.Config) { c.PDF, c.CSV = r, csv }
+}
+
+func seedPrintable(e *env, dir string) {
+	e.seed(sales(dir),
+		user("u1", "Zoë", "Adams", map[string]any{dir: "cf1"}),
+		user("u2", "Дмитрий", "Иванов", map[string]any{dir: "cf2"}),
+		user("u3", "bob", "adams", map[string]any{dir: "missing-callflow"}),
+		directory.Doc{"_id": "cf1", "pvt_type": "callflow", "numbers": []any{"+15551230001", "1001"}, "flow": map[string]any{}},
+		directory.Doc{"_id": "cf2", "pvt_type": "callflow", "numbers": []any{"1002"}, "flow": map[string]any{}},
+	)
+}
+
+func TestPDFNegotiation(t *testing.T) {
+	e := newEnv(t, withRenderers(t))
+	seedPrintable(e, "print")
+	tests := []struct {
+		name, query, body string
+		headers           []string
+	}{
+		{"accept header", "", "", []string{"Accept: application/pdf"}},
+		{"x-pdf", "", "", []string{"Accept: application/x-pdf"}},
+		{"monster ui link", "?accept=pdf&paginate=false&auth_token=" + e.token, "", []string{"Accept: */*", "X-Auth-Token:"}},
+		{"accept media type", "?accept=application/pdf", "", nil},
+		{"envelope accept", "", `{"accept":"pdf"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := e.do("GET", e.path("/print"+tt.query), tt.body, tt.headers...)
+			wantStatus(t, rec, http.StatusOK)
+			if ct := rec.Header().Get("Content-Type"); ct != "application/pdf" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			if !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) {
+				t.Errorf("body is not a PDF: %.20q", rec.Body.String())
+			}
+			if cd := rec.Header().Get("Content-Disposition"); cd != `attachment; filename="Acme Corp-directory.pdf"` {
+				t.Errorf("Content-Disposition = %q", cd)
+			}
+		})
+	}
+	for _, accept := range []string{"*/*", "", "application/json"} {
+		rec := e.do("GET", e.path("/print"), "", "Accept: "+accept)
+		if ct := rec.Header().Get("Content-Type"); rec.Code != 200 || ct != "application/json" {
+			t.Errorf("Accept %q: %d %q", accept, rec.Code, ct)
+		}
+	}
+	wantStatus(t, e.do("GET", e.path("?accept=pdf"), ""), http.StatusNotAcceptable)
+}
+
+func TestPDFContentAndRequests(t *testing.T) {
+	e := newEnv(t, withRenderers(t))
+	seedPrintable(e, "print")
+	wantStatus(t, e.do("GET", e.path("/print?accept=pdf"), ""), http.StatusOK) // warm the account cache
+	e.counter.Reset()
+	rec := e.do("GET", e.path("/print?accept=pdf"), "")
+	wantStatus(t, rec, http.StatusOK)
+	if n := e.counter.Count(); n != 3 {
+		t.Errorf("PDF took %d CouchDB requests, want 3: %v", n, e.counter.Requests())
+	}
+	text := pdfText(t, rec.Body.Bytes())
+	for _, want := range []string{"Sales", "Adams", "Zoë", "+15551230001", "1001", "Иванов", "Дмитрий", "1002", "bob"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q:\n%s", want, text)
+		}
+	}
+	if a, b := strings.Index(text, "bob"), strings.Index(text, "Zoë"); a < 0 || b < 0 || a > b {
+		t.Errorf("want adams, bob before Adams, Zoë (collation, ties by first name):\n%s", text)
+	}
+}
+
+// pdfText extracts a PDF's text with pdftotext (poppler-utils, installed by .ci/run).
+func pdfText(t *testing.T, pdfBytes []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext is missing (apt-get install poppler-utils)")
+		}
+		t.Skip("pdftotext is missing")
+	}
+	cmd := exec.Command("pdftotext", "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdfBytes)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+func TestPDFETagFollowsMembers(t *testing.T) {
+	e := newEnv(t, withRenderers(t))
+	seedPrintable(e, "print")
+	first := e.do("GET", e.path("/print?accept=pdf"), "")
+	etag := first.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	wantStatus(t, e.do("GET", e.path("/print?accept=pdf"), "", "If-None-Match: "+etag), http.StatusNotModified)
+	u := couchdbtest.GetDoc(t, e.cfg, e.acct, "u1")
+	u["first_name"] = "Zoe"
+	e.seed(u)
+	second := e.do("GET", e.path("/print?accept=pdf"), "", "If-None-Match: "+etag)
+	wantStatus(t, second, http.StatusOK)
+	if second.Header().Get("ETag") == etag {
+		t.Error("ETag did not change with a member's name")
+	}
+}
+
+func TestPDFFilenameAndGzip(t *testing.T) {
+	e := newEnv(t, withRenderers(t))
+	acct := couchdbtest.NewAccount(t, e.cfg, couchdbtest.WithName(`Ångström "Labs"/Øst`))
+	e.acct, e.token = acct, "token-"+acct
+	seedPrintable(e, "print")
+	rec := e.do("GET", e.path("/print?accept=pdf"), "", "Accept-Encoding: gzip")
+	wantStatus(t, rec, http.StatusOK)
+	want := `attachment; filename="_ngstr_m _Labs___st-directory.pdf"; filename*=UTF-8''%C3%85ngstr%C3%B6m%20%22Labs%22%2F%C3%98st-directory.pdf`
+	if cd := rec.Header().Get("Content-Disposition"); cd != want {
+		t.Errorf("Content-Disposition\n got %s\nwant %s", cd, want)
+	}
+	if rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatal("PDF not gzipped for a gzip client")
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Error("gunzipped body is not a PDF")
+	}
+}
+
+// failingRenderer injects a rendering failure no real input produces on demand.
+type failingRenderer struct{}
+
+func (failingRenderer) Render(_ context.Context, w io.Writer, _ directory.Printout) error {
+	_, _ = io.WriteString(w, "%PDF-1.4 half")
+	return errors.New("font exploded")
+}
+
+func TestPDFFailureIsAJSONError(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.PDF = failingRenderer{} })
+	seedPrintable(e, "print")
+	rec := e.do("GET", e.path("/print?accept=pdf"), "")
+	wantStatus(t, rec, http.StatusInternalServerError)
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if strings.Contains(rec.Body.String(), "%PDF") || strings.Contains(rec.Body.String(), "exploded") {
+		t.Errorf("body leaks the partial PDF or the cause: %s", rec.Body.String())
+	}
+	e.golden("pdf_render_failure", rec)
+}
+
+func TestCSV(t *testing.T) {
+	e := newEnv(t, withRenderers(t))
+	seedPrintable(e, "print")
+	rec := e.do("GET", e.path("/print"), "", "Accept: text/csv")
+	wantStatus(t, rec, http.StatusOK)
+	e.golden("csv_members", rec)
+	rec = e.do("GET", e.path("?accept=csv"), "")
+	wantStatus(t, rec, http.StatusOK)
+	e.golden("csv_listing", rec)
+}
+
+// BenchmarkPDF10000Members runs the whole HTTP GET of a 10,000-member directory as PDF
+// and reports the CouchDB requests per call (must be ≤ 4).
+func BenchmarkPDF10000Members(b *testing.B) {
+	e := newEnv(b, withRenderers(b))
+	docs := []directory.Doc{sales("big")}
+	for i := 0; i < 10000; i++ {
+		docs = append(docs,
+			user(fmt.Sprintf("user%05d", i), fmt.Sprintf("First%d", i), fmt.Sprintf("Last%d", i%977), map[string]any{"big": fmt.Sprintf("cf%05d", i)}),
+			directory.Doc{"_id": fmt.Sprintf("cf%05d", i), "pvt_type": "callflow", "numbers": []any{fmt.Sprintf("+1555%07d", i)}})
+	}
+	for i := 0; i < len(docs); i += 2000 {
+		e.seed(docs[i:min(i+2000, len(docs))]...)
+	}
+	wantStatus(b, e.do("GET", e.path("/big?accept=pdf"), ""), http.StatusOK)
+	e.counter.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if rec := e.do("GET", e.path("/big?accept=pdf"), ""); rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	perOp := float64(e.counter.Count()) / float64(b.N)
+	b.ReportMetric(perOp, "couchdb-req/op")
+	if perOp > 4 {
+		b.Errorf("%.1f CouchDB requests per PDF, want ≤ 4", perOp)
+	}
+}
