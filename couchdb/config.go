@@ -5,7 +5,13 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb/embedded"
 )
+
+// EmbeddedDriver is the Driver of the embedded store (package couchdb/embedded, always
+// registered with kivik by this package), whose URL is a data directory.
+const EmbeddedDriver = embedded.DriverName
 
 // Defaults applied by Open to zero Config fields.
 const (

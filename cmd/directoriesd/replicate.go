@@ -67,7 +67,7 @@ func endpoint(cfg Config, flagName, v string) (couchdb.Config, error) {
 	case "":
 		return c, usagef("%s is required", flagName)
 	case "embedded":
-		c.Driver, c.URL = embeddedDriver, cfg.DataDir
+		c.Driver, c.URL = couchdb.EmbeddedDriver, cfg.DataDir
 	case "couchdb":
 		if cfg.CouchDBURL == "" {
 			return c, usagef("%s couchdb: COUCHDB_URL is not set", flagName)

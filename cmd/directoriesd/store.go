@@ -9,13 +9,8 @@ import (
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
 )
 
-// embeddedDriver is the kivik driver name of the embedded store (package
-// couchdb/embedded), whose DSN is the data directory.
-const embeddedDriver = "embedded"
-
 // storeConfig returns the store the configuration names: the CouchDB at COUCHDB_URL,
-// else the embedded store in DATA_DIR (its driver must be registered: the binary
-// imports package couchdb/embedded).
+// else the embedded store in DATA_DIR.
 func storeConfig(cfg Config, log *slog.Logger) couchdb.Config {
 	c := couchdb.Config{
 		URL:            cfg.CouchDBURL,
@@ -25,7 +20,7 @@ func storeConfig(cfg Config, log *slog.Logger) couchdb.Config {
 		Logger:         log,
 	}
 	if cfg.CouchDBURL == "" {
-		c = couchdb.Config{Driver: embeddedDriver, URL: cfg.DataDir, RequestTimeout: cfg.CouchDBTimeout, Logger: log}
+		c = couchdb.Config{Driver: couchdb.EmbeddedDriver, URL: cfg.DataDir, RequestTimeout: cfg.CouchDBTimeout, Logger: log}
 	}
 	return c
 }
@@ -46,7 +41,7 @@ func openToolStore(ctx context.Context, cfg Config, stderr io.Writer) (*couchdb.
 
 // describeStore names a store for messages, without credentials.
 func describeStore(c couchdb.Config) string {
-	if c.Driver == embeddedDriver {
+	if c.Driver == couchdb.EmbeddedDriver {
 		return "embedded store in " + c.URL
 	}
 	return redactURL(c.URL)
