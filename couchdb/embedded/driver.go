@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/go-kivik/kivik/v4"
@@ -37,7 +38,16 @@ func init() {
 }
 
 // Driver opens clients on data directories. Use it through kivik.New.
-type Driver struct{}
+//
+// Within one process, every client of the same directory shares one open file (and
+// its view engine and caches): the first kivik.New opens it with its options, later
+// ones take a reference (their options are ignored), and the file is closed, and the
+// directory lock released, when the last of them is closed. Across processes the
+// directory stays locked (bbolt's flock) while any client of this process has it open.
+type Driver struct {
+	mu   sync.Mutex
+	open map[string]*openDir // by absolute, symlink-free directory path
+}
 
 var _ driver.Driver = (*Driver)(nil)
 
@@ -88,13 +98,14 @@ func OptionLockTimeout(d time.Duration) kivik.Option { return durationOption{loc
 // CouchDB's os_process_timeout).
 func OptionMapTimeout(d time.Duration) kivik.Option { return durationOption{d: d} }
 
-// ErrLocked is returned (wrapped) by kivik.New when another process, or another
-// client in this process, has the data directory open.
+// ErrLocked is returned (wrapped) by kivik.New when another process has the data
+// directory open.
 var ErrLocked = errors.New("data directory is in use")
 
-// NewClient opens (creating if needed) the data directory dsn. It fails with an
-// error wrapping ErrLocked when the directory is held by another client.
-func (*Driver) NewClient(dsn string, options driver.Options) (driver.Client, error) {
+// NewClient opens (creating if needed) the data directory dsn, or shares the open
+// file when a client of this process has the directory open already (see Driver).
+// It fails with an error wrapping ErrLocked when another process holds the directory.
+func (d *Driver) NewClient(dsn string, options driver.Options) (driver.Client, error) {
 	cfg := config{lockTimeout: time.Second, mapTimeout: 5 * time.Second}
 	if options != nil {
 		options.Apply(&cfg)
@@ -108,10 +119,20 @@ func (*Driver) NewClient(dsn string, options driver.Options) (driver.Client, err
 	if err := os.MkdirAll(dsn, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded: create data directory: %w", err)
 	}
+	key, err := dirKey(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: data directory: %w", err)
+	}
+	return d.acquire(key, func() (*client, error) { return openClient(dsn, cfg) })
+}
+
+// openClient opens the bbolt file of data directory dsn, waiting at most
+// cfg.lockTimeout for another process to release it.
+func openClient(dsn string, cfg config) (*client, error) {
 	path := filepath.Join(dsn, FileName)
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("embedded: %w: %s is locked by another process or client (waited %s)", ErrLocked, path, cfg.lockTimeout)
+		return nil, fmt.Errorf("embedded: %w: %s is locked by another process (waited %s)", ErrLocked, path, cfg.lockTimeout)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -26,27 +28,88 @@ func newDB(t testing.TB, c *kivik.Client, name string) *kivik.DB {
 	return c.DB(name)
 }
 
+// TestSharedDirectory: clients of one process on the same directory (however it is
+// spelt) share the open file; it is closed with the last of them.
+func TestSharedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	c1, err := kivik.New("embedded", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := kivik.New("embedded", dir+"/.", embedded.OptionLockTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatalf("second client of this process: %v", err)
+	}
+	db := newDB(t, c1, "shared")
+	if _, err := db.Put(ctx, "a", map[string]any{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.DB("shared").Stats(ctx); kivik.HTTPStatus(err) != http.StatusServiceUnavailable {
+		t.Fatalf("use after close: %v", err)
+	}
+	if rev, err := c2.DB("shared").GetRev(ctx, "a"); err != nil || !strings.HasPrefix(rev, "1-") {
+		t.Fatalf("doc through the other client after the first closed: %q %v", rev, err)
+	}
+	if err := c2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	// The file is closed now: another process can take the directory.
+	if out, err := lockChild(dir); err != nil {
+		t.Fatalf("another process after the last close: %v\n%s", err, out)
+	}
+	c3, err := kivik.New("embedded", dir)
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	defer c3.Close()
+	if _, err := c3.DB("shared").GetRev(ctx, "a"); err != nil {
+		t.Fatalf("reopened: %v", err)
+	}
+}
+
+// envLockDir makes TestLockChild open that data directory and report the error.
+const envLockDir = "EMBEDDED_LOCK_DIR"
+
+// TestLockChild is the child of TestLockedDirectory and TestSharedDirectory: it
+// opens the directory with a short lock timeout and fails with the error.
+func TestLockChild(t *testing.T) {
+	dir := os.Getenv(envLockDir)
+	if dir == "" {
+		t.Skip("child process of TestLockedDirectory only")
+	}
+	c, err := kivik.New("embedded", dir, embedded.OptionLockTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatalf("locked=%v: %v", errors.Is(err, embedded.ErrLocked), err)
+	}
+	_ = c.Close()
+}
+
+// lockChild runs TestLockChild on dir in a new process.
+func lockChild(dir string) (string, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), envLockDir+"="+dir)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestLockedDirectory: while this process has the directory open, another process
+// cannot open it (ErrLocked, naming the file).
 func TestLockedDirectory(t *testing.T) {
 	dir := t.TempDir()
 	c, err := kivik.New("embedded", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = kivik.New("embedded", dir, embedded.OptionLockTimeout(50*time.Millisecond))
-	if !errors.Is(err, embedded.ErrLocked) || !strings.Contains(err.Error(), dir) {
-		t.Fatalf("second open: %v, want ErrLocked naming the directory", err)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	c2, err := kivik.New("embedded", dir)
-	if err != nil {
-		t.Fatalf("open after close: %v", err)
-	}
-	_ = c2.Close()
-	_, err = c.DB("x").Stats(ctx)
-	if kivik.HTTPStatus(err) != http.StatusServiceUnavailable {
-		t.Fatalf("use after close: %v", err)
+	defer c.Close()
+	out, err := lockChild(dir)
+	if err == nil || !strings.Contains(out, "locked=true") || !strings.Contains(out, dir) {
+		t.Fatalf("second process: %v, want ErrLocked naming the directory:\n%s", err, out)
 	}
 }
 
