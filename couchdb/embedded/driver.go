@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +105,8 @@ var ErrLocked = errors.New("data directory is in use")
 
 // NewClient opens (creating if needed) the data directory dsn, or shares the open
 // file when a client of this process has the directory open already (see Driver).
-// It fails with an error wrapping ErrLocked when another process holds the directory.
+// It fails with an error wrapping ErrLocked when another process holds the directory,
+// and for a DSN that is empty or a URL ("scheme://").
 func (d *Driver) NewClient(dsn string, options driver.Options) (driver.Client, error) {
 	cfg := config{lockTimeout: time.Second, mapTimeout: 5 * time.Second}
 	if options != nil {
@@ -115,6 +117,9 @@ func (d *Driver) NewClient(dsn string, options driver.Options) (driver.Client, e
 	}
 	if dsn == "" {
 		return nil, errors.New("embedded: the DSN must be a data directory path")
+	}
+	if strings.Contains(dsn, "://") {
+		return nil, fmt.Errorf("embedded: the DSN must be a data directory path, not a URL: %q", dsn)
 	}
 	if err := os.MkdirAll(dsn, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded: create data directory: %w", err)

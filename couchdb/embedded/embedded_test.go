@@ -336,3 +336,17 @@ func TestUnsupportedLanguage(t *testing.T) {
 		t.Fatalf("unknown built-in reduce: %v", err)
 	}
 }
+
+// TestDSNMustBeADirectory: an empty DSN or a URL (a CouchDB address given to the
+// wrong driver) is refused before anything is created.
+func TestDSNMustBeADirectory(t *testing.T) {
+	for _, dsn := range []string{"", "http://127.0.0.1:5984"} {
+		if c, err := kivik.New("embedded", dsn); err == nil {
+			_ = c.Close()
+			t.Errorf("kivik.New(%q) succeeded", dsn)
+		}
+	}
+	if _, err := os.Stat("http:"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a directory was created for the URL: %v", err)
+	}
+}
