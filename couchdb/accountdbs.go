@@ -2,6 +2,8 @@ package couchdb
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"slices"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -38,8 +40,14 @@ func (s *Store) allDBs(ctx context.Context, startkey string, limit int) ([]strin
 	defer cancel()
 	params := map[string]any{"limit": limit}
 	if startkey != "" {
-		params["startkey"] = startkey
+		// _all_dbs keys are JSON, and kivik passes the value to the query as is.
+		key, err := json.Marshal(startkey)
+		if err != nil {
+			return nil, translate(err, "_all_dbs", nil)
+		}
+		params["startkey"] = string(key)
 	}
+	s.request(http.MethodGet, "", "_all_dbs")
 	names, err := s.client.AllDBs(ctx, kivik.Params(params))
 	return names, translate(err, "_all_dbs", nil)
 }

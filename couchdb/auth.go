@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
@@ -53,6 +54,7 @@ func (a AuthSource) SystemKey(ctx context.Context, kid string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.s.timeout)
 	defer cancel()
 	op := "get " + SystemAuthDB + "/" + kid + "/" + SystemKeyAttachment
+	a.s.request(http.MethodGet, SystemAuthDB, kid, SystemKeyAttachment)
 	att, err := a.s.client.DB(SystemAuthDB).GetAttachment(ctx, kid, SystemKeyAttachment)
 	if err != nil {
 		return nil, translate(err, op, directory.BadIdentifier(kid))

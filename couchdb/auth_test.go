@@ -89,18 +89,13 @@ func TestAuthSourceAuthConfig(t *testing.T) {
 	}
 }
 
-// TestAuthConfigShapes changes system_config/auth freely, so it runs on a server of
+// TestAuthConfigShapes changes system_config/auth freely, so it runs on a store of
 // its own.
 func TestAuthConfigShapes(t *testing.T) {
-	srv, err := couchdbtest.StartServer(couchdbtest.ServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Stop() })
-	cfg := couchdb.Config{URL: srv.URL, RequestTimeout: 10 * time.Second}
+	cfg := couchdbtest.Fresh(t)
 	src, ctx := couchdbtest.Open(t, cfg).AuthSource(), context.Background()
 
-	_, err = src.AuthConfig(ctx)
+	_, err := src.AuthConfig(ctx)
 	wantCode(t, err, directory.ECodeBadIdentifier) // no system_config database
 
 	for _, tt := range []struct {

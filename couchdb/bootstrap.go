@@ -137,6 +137,7 @@ func (s *Store) checkEmpty(ctx context.Context) error {
 func (s *Store) systemKeyIDs(ctx context.Context) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodGet, SystemAuthDB, "_all_docs")
 	rs := s.client.DB(SystemAuthDB).AllDocs(ctx, kivik.Param("include_docs", true))
 	defer rs.Close()
 	var ids []string
@@ -227,6 +228,7 @@ func (s *Store) createDoc(ctx context.Context, dbName string, doc directory.Doc)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodPut, dbName, doc.ID())
 	rev, err := s.client.DB(dbName).Put(ctx, doc.ID(), map[string]any(doc))
 	return rev, translate(err, "create "+dbName+"/"+doc.ID(), nil)
 }
@@ -234,6 +236,7 @@ func (s *Store) createDoc(ctx context.Context, dbName string, doc directory.Doc)
 func (s *Store) putKeyAttachment(ctx context.Context, kid, rev string, pem []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodPut, SystemAuthDB, kid, SystemKeyAttachment)
 	_, err := s.client.DB(SystemAuthDB).PutAttachment(ctx, kid, &kivik.Attachment{
 		Filename:    SystemKeyAttachment,
 		ContentType: SystemKeyContentType,
@@ -246,6 +249,7 @@ func (s *Store) putKeyAttachment(ctx context.Context, kid, rev string, pem []byt
 func (s *Store) createDB(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodPut, name)
 	err := s.client.CreateDB(ctx, name)
 	if kivik.HTTPStatus(err) == http.StatusPreconditionFailed {
 		return directory.Errorf(directory.ECodeConflict, "database %s exists", name)

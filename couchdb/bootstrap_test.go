@@ -172,9 +172,14 @@ func TestBootstrapValidates(t *testing.T) {
 	}
 }
 
+// kivikClient is a kivik client of cfg's driver on cfg's URL, closed when the test ends.
 func kivikClient(t *testing.T, cfg couchdb.Config) *kivik.Client {
 	t.Helper()
-	c, err := kivik.New("couch", cfg.URL)
+	driver := cfg.Driver
+	if driver == "" {
+		driver = "couch"
+	}
+	c, err := kivik.New(driver, cfg.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock returns the current time (default time.Now); tests inject it.
 	Clock func() time.Time
+	// OnRequest, when set, is called before every request the store makes of its
+	// server, with the method and escaped path CouchDB's HTTP API receives for it
+	// (e.g. "GET", "/system_config/auth"; no query string), whatever the driver: it
+	// counts requests where there is no HTTP (the embedded driver), and a test may
+	// act in it to race the request. It must be safe for concurrent use. Not
+	// reported: the requests of Replicate and those kivik's CouchDB driver adds on its
+	// own (cookie authentication).
+	OnRequest func(method, path string)
 }
 
 // withDefaults returns c with defaults filled in, or an error naming every invalid field.

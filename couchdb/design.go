@@ -108,6 +108,7 @@ func (s *Store) getOptionalDoc(ctx context.Context, db *kivik.DB, id string) (di
 func (s *Store) putDoc(ctx context.Context, db *kivik.DB, doc directory.Doc, notFound *directory.Error) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodPut, db.Name(), doc.ID())
 	_, err := db.Put(ctx, doc.ID(), map[string]any(doc))
 	return translate(err, "put "+doc.ID(), notFound)
 }

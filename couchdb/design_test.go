@@ -105,6 +105,9 @@ func TestDesignDocKazooCopiesKept(t *testing.T) {
 		"master": kazooMasterCopy(), "4.3": oneLine, "array of lines": arrayOfLines, "extra view": withExtraView,
 	} {
 		t.Run(name, func(t *testing.T) {
+			if name == "array of lines" && couchdbtest.Embedded() {
+				t.Skip("CouchDB 3 refuses a design doc whose map is not a string (400 invalid_design_doc), and so does the embedded store; only PouchDB stores it")
+			}
 			s, ct, cfg := newStore(t)
 			id := couchdbtest.NewAccount(t, cfg)
 			couchdbtest.PutDocs(t, cfg, id, ddoc)
@@ -143,28 +146,24 @@ func TestDesignDocStaleRewritten(t *testing.T) {
 	}
 }
 
-// raceTransport writes a competing design doc just before the store's first write of
-// it reaches the server, so that write gets a 409.
-type raceTransport struct {
-	base  http.RoundTripper
-	once  sync.Once
-	write func()
-}
-
-func (r *raceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodPut && strings.HasSuffix(req.URL.Path, "/_design/directories") {
-		r.once.Do(r.write)
+// raceDesignWrite makes the store of c run write (a competing design doc) just before
+// its first write of the design doc, so that write gets a 409. It acts in
+// Config.OnRequest, so it works on every backend.
+func raceDesignWrite(c *couchdb.Config, write func()) {
+	var once sync.Once
+	c.OnRequest = func(method, path string) {
+		if method == http.MethodPut && strings.HasSuffix(path, "/_design/directories") {
+			once.Do(write)
+		}
 	}
-	return r.base.RoundTrip(req)
 }
 
 func TestDesignDocConcurrentInstall(t *testing.T) {
 	cfg := couchdbtest.Config(t)
 	id := couchdbtest.NewAccount(t, cfg)
-	race := &raceTransport{base: http.DefaultTransport, write: func() {
-		couchdbtest.PutDocs(t, cfg, id, kazooMasterCopy())
-	}}
-	s, ct, _ := newStore(t, func(c *couchdb.Config) { c.Transport = race })
+	s, ct, _ := newStore(t, func(c *couchdb.Config) {
+		raceDesignWrite(c, func() { couchdbtest.PutDocs(t, cfg, id, kazooMasterCopy()) })
+	})
 	mustAccount(t, s, id)
 	want := []string{"GET " + id, "GET _design/directories", "PUT _design/directories", "GET _design/directories"}
 	got := ct.Requests()

@@ -2,7 +2,6 @@ package couchdb_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -71,10 +70,9 @@ func TestInstallDesignDocs(t *testing.T) {
 func TestInstallDesignDocsConflict(t *testing.T) {
 	cfg := couchdbtest.Config(t)
 	id := couchdbtest.NewAccount(t, cfg)
-	race := &raceTransport{base: http.DefaultTransport, write: func() {
-		couchdbtest.PutDocs(t, cfg, id, kazooMasterCopy())
-	}}
-	s, ct, _ := newStore(t, func(c *couchdb.Config) { c.Transport = race })
+	s, ct, _ := newStore(t, func(c *couchdb.Config) {
+		raceDesignWrite(c, func() { couchdbtest.PutDocs(t, cfg, id, kazooMasterCopy()) })
+	})
 	wrote, err := s.InstallDesignDocs(context.Background(), id)
 	if err != nil || wrote {
 		t.Fatalf("InstallDesignDocs = %v, %v; want false (someone else installed it)", wrote, err)

@@ -25,6 +25,7 @@ func (s *Store) getDoc(ctx context.Context, db *kivik.DB, id string, notFound *d
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	var raw json.RawMessage
+	s.request(http.MethodGet, db.Name(), id)
 	if err := db.Get(ctx, id).ScanDoc(&raw); err != nil {
 		return nil, translate(err, "get "+id, notFound)
 	}
@@ -48,6 +49,7 @@ func (s *Store) Docs(ctx context.Context, accountID string, ids []string) (map[s
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodPost, db.Name(), "_all_docs")
 	rs := db.AllDocs(ctx, kivik.Params(map[string]any{"keys": ids, "include_docs": true}))
 	defer rs.Close()
 	for rs.Next() {
@@ -86,9 +88,11 @@ func (s *Store) Put(ctx context.Context, accountID string, doc directory.Doc) (s
 	defer cancel()
 	id := doc.ID()
 	if id == "" {
+		s.request(http.MethodPost, db.Name())
 		_, rev, err := db.CreateDoc(ctx, map[string]any(doc))
 		return rev, translate(err, "create doc", directory.BadIdentifier(accountID))
 	}
+	s.request(http.MethodPut, db.Name(), id)
 	rev, err := db.Put(ctx, id, map[string]any(doc))
 	return rev, translate(err, "put "+id, directory.BadIdentifier(accountID))
 }
@@ -102,6 +106,7 @@ func (s *Store) Delete(ctx context.Context, accountID, id, rev string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodDelete, db.Name(), id)
 	_, err = db.Delete(ctx, id, rev)
 	return translate(err, "delete "+id, directory.BadIdentifier(id))
 }

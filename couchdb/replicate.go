@@ -124,6 +124,7 @@ func replicateAccount(ctx context.Context, src, dst *Store, accountID string) Re
 func (s *Store) requireDB(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodHead, name)
 	ok, err := s.client.DBExists(ctx, name)
 	if err != nil && kivik.HTTPStatus(err) != http.StatusNotFound {
 		return translate(err, "database "+name, nil)

@@ -33,11 +33,7 @@ func TestClientReplication(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	client, err := kivik.New("couch", cfg.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := kivikClient(t, cfg)
 	ctx := context.Background()
 	from, to := client.DB(directory.AccountDBName(src)), client.DB(directory.AccountDBName(dst))
 	res, err := kivik.Replicate(ctx, to, from)
@@ -85,12 +81,8 @@ func TestClientReplicationAttachments(t *testing.T) {
 	src := couchdbtest.NewAccount(t, cfg)
 	dst := couchdbtest.NewAccount(t, cfg)
 	couchdbtest.PutAttachment(t, cfg, directory.AccountDBName(src), "withatt", "a.txt", "text/plain", []byte("hello"))
-	client, err := kivik.New("couch", cfg.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	_, err = kivik.Replicate(context.Background(), client.DB(directory.AccountDBName(dst)), client.DB(directory.AccountDBName(src)))
+	client := kivikClient(t, cfg)
+	_, err := kivik.Replicate(context.Background(), client.DB(directory.AccountDBName(dst)), client.DB(directory.AccountDBName(src)))
 	if kivik.HTTPStatus(err) != http.StatusPreconditionFailed {
 		t.Errorf("replicating an attachment: %v; if kivik now copies attachments, update the test server README", err)
 	}

@@ -28,6 +28,7 @@ type Store struct {
 	accountTTL time.Duration
 	log        *slog.Logger
 	now        func() time.Time
+	onRequest  func(method, path string)
 
 	accounts   *ttlCache[directory.Account]
 	designs    *ttlCache[struct{}] // databases whose design docs were checked
@@ -66,6 +67,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		accountTTL: cfg.AccountCacheTTL,
 		log:        cfg.Logger,
 		now:        cfg.Clock,
+		onRequest:  cfg.OnRequest,
 		accounts:   newTTLCache[directory.Account](cfg.AccountCacheSize, cfg.Clock),
 		designs:    newTTLCache[struct{}](100*cfg.AccountCacheSize, cfg.Clock),
 		designDocs: ddocs,
@@ -143,6 +145,7 @@ func (s *Store) Close() error { return s.client.Close() }
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	s.request(http.MethodHead, "", "_up")
 	ok, err := s.client.Ping(ctx)
 	if err != nil {
 		return translate(err, "ping", nil)

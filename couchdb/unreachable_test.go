@@ -53,6 +53,7 @@ func allCalls(s *couchdb.Store, id string) map[string]error {
 }
 
 func TestClosedPortIsUnavailable(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "a closed port")
 	s := openAt(t, closedPortURL(t), 2*time.Second)
 	for call, err := range allCalls(s, couchdbtest.NewAccountID()) {
 		if !directory.IsCode(err, directory.ECodeUnavailable) {
@@ -62,6 +63,7 @@ func TestClosedPortIsUnavailable(t *testing.T) {
 }
 
 func TestSilentServerTimesOut(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "a server that never answers")
 	// Accepts connections and never answers.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -94,6 +96,7 @@ func TestSilentServerTimesOut(t *testing.T) {
 }
 
 func TestStatusTranslation(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "HTTP statuses from a fake server")
 	for status, want := range map[int]directory.Code{
 		http.StatusUnauthorized:        directory.ECodeFault,
 		http.StatusForbidden:           directory.ECodeFault,
@@ -123,6 +126,7 @@ func TestStatusTranslation(t *testing.T) {
 }
 
 func TestRecoversWhenCouchDBReturns(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "a server process that stops and comes back")
 	dir := t.TempDir()
 	srv, err := couchdbtest.StartServer(couchdbtest.ServerOptions{DataDir: dir})
 	if err != nil {

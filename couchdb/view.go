@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 
 	kivik "github.com/go-kivik/kivik/v4"
 
@@ -78,6 +79,7 @@ func (s *Store) queryOnce(ctx context.Context, db *kivik.DB, view string, params
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	path := designName + "/" + view
+	s.request(http.MethodGet, db.Name(), "_design/"+designName, "_view", view)
 	rs := db.Query(ctx, designName, view, kivik.Params(params))
 	defer rs.Close()
 	var rows []directory.Row

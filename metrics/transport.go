@@ -60,6 +60,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// CountRequest counts one store request under its operation (see Classify), for
+// stores without HTTP: the embedded store reports its requests through
+// couchdb.Config.OnRequest, whose signature this matches. Neither duration nor
+// errors are recorded for them.
+func (reg *Registry) CountRequest(method, escapedPath string) {
+	reg.couchRequests.WithLabelValues(Classify(method, escapedPath)).Inc()
+}
+
 // Classify names the CouchDB operation of a request from its method and escaped path
 // (database names and document ids escape their slashes, as kivik sends them). It
 // assumes the server at the root of the URL: behind a path prefix, requests are

@@ -130,3 +130,21 @@ func TestInstrumentTransport(t *testing.T) {
 		`directoriesd_couchdb_errors_total{operation="put_doc"} 1`,
 	)
 }
+
+// TestCountRequest: requests reported without HTTP (the embedded store) are counted
+// under their operation, with no duration or error series.
+func TestCountRequest(t *testing.T) {
+	reg := metrics.New()
+	reg.CountRequest("GET", "/account%2Faa%2Fbb%2Fcc/doc1")
+	reg.CountRequest("GET", "/account%2Faa%2Fbb%2Fcc/_design/directories/_view/users_listing")
+	reg.CountRequest("PUT", "/account%2Faa%2Fbb%2Fcc/doc1")
+	out := scrape(t, reg)
+	wantLines(t, out,
+		`directoriesd_couchdb_requests_total{operation="get_doc"} 1`,
+		`directoriesd_couchdb_requests_total{operation="view"} 1`,
+		`directoriesd_couchdb_requests_total{operation="put_doc"} 1`,
+	)
+	if strings.Contains(out, "directoriesd_couchdb_request_duration_seconds_count") || strings.Contains(out, "directoriesd_couchdb_errors_total{") {
+		t.Errorf("duration or errors recorded:\n%s", out)
+	}
+}

@@ -79,7 +79,7 @@ func TestInitThenServe(t *testing.T) {
 		t.Errorf("account doc %v", doc)
 	}
 
-	mcfg, err := loadConfig(env(map[string]string{"COUCHDB_URL": cfg.URL, "LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"}))
+	mcfg, err := loadConfig(env(storeVars(cfg, map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(env(map[string]string{"COUCHDB_URL": cc.URL, "LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"}))
+	cfg, err := loadConfig(env(storeVars(cc, map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"})))
 	if err != nil {
 		t.Fatal(err)
 	}

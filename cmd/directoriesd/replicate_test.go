@@ -39,11 +39,19 @@ func sameDB(t *testing.T, a, b couchdb.Config, accountID string) {
 	}
 }
 
+// TestReplicateBothWays copies from the configured store a (a CouchDB server named by
+// its URL, or the embedded store on the embedded backend) to a CouchDB server b and
+// back.
 func TestReplicateBothWays(t *testing.T) {
-	a, b := couchdbtest.Fresh(t), couchdbtest.Fresh(t)
+	a, b := couchdbtest.Fresh(t), couchdbtest.FreshServer(t)
+	// How --from/--to name a: by its URL, and as the store the environment configures.
+	aURL, aConfigured := a.URL, "couchdb"
+	if a.Driver == couchdb.EmbeddedDriver {
+		aURL, aConfigured = "embedded", "embedded"
+	}
 	acct1, acct2 := seedKazooAccount(t, a), seedKazooAccount(t, a)
 
-	code, out, errOut := cli(t, a, "replicate", "--from", a.URL, "--to", b.URL)
+	code, out, errOut := cli(t, a, "replicate", "--from", aURL, "--to", b.URL)
 	if code != 0 {
 		t.Fatalf("a→b: exit %d\n%s%s", code, out, errOut)
 	}
@@ -63,11 +71,11 @@ func TestReplicateBothWays(t *testing.T) {
 		t.Errorf("deleted doc live on b: %v", doc)
 	}
 
-	// Back again, after an edit on b; "couchdb" names COUCHDB_URL (here: a).
+	// Back again, after an edit on b, to the configured store (a).
 	u1 := couchdbtest.GetDoc(t, b, acct1, "u1")
 	u1["first_name"] = "Anna"
 	couchdbtest.PutDocs(t, b, acct1, u1)
-	code, out, errOut = cli(t, a, "replicate", "--from", b.URL, "--to", "couchdb", "--account", acct1)
+	code, out, errOut = cli(t, a, "replicate", "--from", b.URL, "--to", aConfigured, "--account", acct1)
 	if code != 0 {
 		t.Fatalf("b→a: exit %d\n%s%s", code, out, errOut)
 	}
@@ -80,7 +88,7 @@ func TestReplicateBothWays(t *testing.T) {
 	}
 
 	missing := couchdbtest.NewAccountID()
-	code, out, _ = cli(t, a, "replicate", "--from", "couchdb", "--to", b.URL, "--account", missing, "--account", acct2)
+	code, out, _ = cli(t, a, "replicate", "--from", aConfigured, "--to", b.URL, "--account", missing, "--account", acct2)
 	if code != 1 || !strings.Contains(out, directory.AccountDBName(missing)+": failed: no such database on the source") ||
 		!strings.Contains(out, directory.AccountDBName(acct2)+": 0 read, 0 written, ") {
 		t.Errorf("missing account: exit %d\n%s", code, out)

@@ -85,10 +85,14 @@ func newLogger(cfg Config, out io.Writer) *slog.Logger {
 func openStore(ctx context.Context, cfg Config, log *slog.Logger, reg *metrics.Registry) (*couchdb.Store, error) {
 	sc := storeConfig(cfg, log)
 	sc.AccountCacheTTL = cfg.AuthCacheTTL
-	if reg != nil && sc.Driver == "" {
+	switch {
+	case reg == nil:
+	case sc.Driver == "":
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 64
 		sc.Transport = reg.InstrumentTransport(t)
+	default: // the embedded store: no HTTP to instrument, count its requests
+		sc.OnRequest = reg.CountRequest
 	}
 	s, err := couchdb.Open(ctx, sc)
 	if err != nil {

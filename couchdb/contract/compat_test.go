@@ -44,6 +44,7 @@ var compatQuirks = map[string]string{
 // CouchDB at COUCHDB_URL (then nothing is skipped). The client options are the
 // ones couchdb.Open uses.
 func TestCompatServer(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "the contract of the compat server; the embedded store's runs in couchdb/embedded on every backend")
 	cfg := couchdbtest.Config(t)
 	c, err := kivik.New("couch", cfg.URL, kivikcouch.OptionNoRequestCompression())
 	if err != nil {
@@ -58,6 +59,7 @@ func TestCompatServer(t *testing.T) {
 }
 
 func BenchmarkCompatServer(b *testing.B) {
+	couchdbtest.SkipEmbedded(b, "the compat server's benchmarks; the embedded store's run in couchdb/embedded")
 	cfg := couchdbtest.Config(b)
 	c, err := kivik.New("couch", cfg.URL, kivikcouch.OptionNoRequestCompression())
 	if err != nil {
@@ -70,6 +72,7 @@ func BenchmarkCompatServer(b *testing.B) {
 // TestReplicateWithEmbedded replicates between the compat server (or
 // COUCHDB_URL) and the embedded store, both ways.
 func TestReplicateWithEmbedded(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "replication between a CouchDB server and the embedded store, run in the compat pass")
 	cfg := couchdbtest.Config(t)
 	couch, err := kivik.New("couch", cfg.URL, kivikcouch.OptionNoRequestCompression())
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 
+	kivik "github.com/go-kivik/kivik/v4"
+
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
@@ -31,8 +33,9 @@ func SetAuthConfig(tb testing.TB, cfg couchdb.Config) {
 	tb.Helper()
 	EnsureDB(tb, cfg, couchdb.SystemConfigDB)
 	c := newClient(tb, cfg)
+	defer c.close()
 	for range 10 {
-		doc := getDoc(tb, c, couchdb.SystemConfigDB, couchdb.AuthConfigDoc)
+		doc := c.getDoc(tb, couchdb.SystemConfigDB, couchdb.AuthConfigDoc)
 		if doc == nil {
 			doc = directory.Doc{"_id": couchdb.AuthConfigDoc, "pvt_type": "config"}
 		}
@@ -45,14 +48,12 @@ func SetAuthConfig(tb testing.TB, cfg couchdb.Config) {
 		}
 		def["secret_for_user_signature"] = SecretForUserSignature
 		doc["default"] = def
-		status, b, err := c.do(http.MethodPut, docPath(couchdb.SystemConfigDB, couchdb.AuthConfigDoc), doc, "")
+		_, err := c.put(couchdb.SystemConfigDB, couchdb.AuthConfigDoc, doc)
 		switch {
+		case kivik.HTTPStatus(err) == http.StatusConflict:
+			continue
 		case err != nil:
 			tb.Fatalf("couchdbtest: put system_config/auth: %v", err)
-		case status == http.StatusConflict:
-			continue
-		case status != http.StatusCreated && status != http.StatusAccepted:
-			tb.Fatalf("couchdbtest: put system_config/auth: status %d: %s", status, b)
 		}
 		return
 	}
@@ -65,14 +66,12 @@ func SetAuthConfig(tb testing.TB, cfg couchdb.Config) {
 func SetSignatureSecret(tb testing.TB, cfg couchdb.Config, accountID, id, secret string) string {
 	tb.Helper()
 	c := newClient(tb, cfg)
+	defer c.close()
 	db := directory.AccountDBName(accountID)
-	doc := getDoc(tb, c, db, id)
+	doc := c.getDoc(tb, db, id)
 	if doc == nil {
 		doc = directory.Doc{"_id": id}
 	}
 	doc["pvt_signature_secret"] = secret
-	b := c.must(tb, http.MethodPut, docPath(db, id), doc, "", http.StatusCreated, http.StatusAccepted)
-	var r struct{ Rev string }
-	decodeJSON(tb, b, &r)
-	return r.Rev
+	return c.mustPut(tb, db, id, doc)
 }

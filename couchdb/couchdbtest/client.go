@@ -7,130 +7,212 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
+	kivik "github.com/go-kivik/kivik/v4"
+	kivikcouch "github.com/go-kivik/kivik/v4/couchdb"
+
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
-// client is a plain HTTP client for seeding: independent of the store under test.
+// seedTimeout bounds each seeding request.
+const seedTimeout = time.Minute
+
+// client is a kivik client for seeding and inspecting, independent of the store under
+// test: over HTTP (cfg.Transport, basic authentication with cfg's credentials) for
+// the "couch" driver, a handle of its own on the data directory for "embedded".
 type client struct {
-	base       *url.URL
-	user, pass string
-	http       *http.Client
+	k *kivik.Client
 }
 
+// newClient opens a client on cfg's server; close it with close.
 func newClient(tb testing.TB, cfg couchdb.Config) *client {
 	tb.Helper()
-	u, err := url.Parse(cfg.URL)
-	if err != nil {
-		tb.Fatalf("couchdbtest: URL: %v", err)
-	}
-	c := &client{base: u, http: &http.Client{Transport: cfg.Transport, Timeout: time.Minute}}
-	if u.User != nil {
-		c.user = u.User.Username()
-		c.pass, _ = u.User.Password()
-		u.User = nil
-	}
-	if cfg.User != "" {
-		c.user, c.pass = cfg.User, cfg.Password
-	}
-	return c
-}
-
-// dbPath returns the escaped path of a database ("/" inside names becomes %2F).
-func dbPath(db string) string { return "/" + url.PathEscape(db) }
-
-// docPath returns the escaped path of a doc; _design/ and _local/ keep their slash.
-func docPath(db, id string) string {
-	for _, p := range []string{"_design/", "_local/"} {
-		if rest, ok := strings.CutPrefix(id, p); ok {
-			return dbPath(db) + "/" + p + url.PathEscape(rest)
-		}
-	}
-	return dbPath(db) + "/" + url.PathEscape(id)
-}
-
-// do sends one request; body is JSON-encoded unless it is []byte. It returns the
-// status and the response body.
-func (c *client) do(method, path string, body any, contentType string) (int, []byte, error) {
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
+	driver, dsn, opts := cfg.Driver, cfg.URL, []kivik.Option(nil)
+	if driver == "" || driver == "couch" {
+		driver = "couch"
+		u, err := url.Parse(cfg.URL)
 		if err != nil {
-			return 0, nil, err
+			tb.Fatalf("couchdbtest: URL: %v", err)
 		}
-		r = bytes.NewReader(j)
-		contentType = "application/json"
+		user, pass := "", ""
+		if u.User != nil {
+			user = u.User.Username()
+			pass, _ = u.User.Password()
+			u.User = nil
+		}
+		if cfg.User != "" {
+			user, pass = cfg.User, cfg.Password
+		}
+		dsn = u.String()
+		opts = append(opts,
+			kivikcouch.OptionHTTPClient(&http.Client{Transport: cfg.Transport, Timeout: seedTimeout}),
+			kivikcouch.OptionNoRequestCompression())
+		if user != "" {
+			opts = append(opts, kivikcouch.BasicAuth(user, pass))
+		}
 	}
-	u, err := url.Parse(strings.TrimSuffix(c.base.String(), "/") + path)
+	k, err := kivik.New(driver, dsn, opts...)
 	if err != nil {
-		return 0, nil, err
+		tb.Fatalf("couchdbtest: open %s client: %v", driver, err)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, u.String(), r)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if c.user != "" {
-		req.SetBasicAuth(c.user, c.pass)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return &client{k: k}
 }
 
-// must sends a request and fails the test unless the status is one of want.
-func (c *client) must(tb testing.TB, method, path string, body any, contentType string, want ...int) []byte {
+func (c *client) close() { _ = c.k.Close() }
+
+func seedContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), seedTimeout)
+}
+
+// createDB creates db; an existing one is an error unless existsOK.
+func (c *client) createDB(tb testing.TB, db string, existsOK bool) {
 	tb.Helper()
-	status, b, err := c.do(method, path, body, contentType)
+	ctx, cancel := seedContext()
+	defer cancel()
+	err := c.k.CreateDB(ctx, db)
+	if err != nil && !(existsOK && kivik.HTTPStatus(err) == http.StatusPreconditionFailed) {
+		tb.Fatalf("couchdbtest: create database %s: %v", db, err)
+	}
+}
+
+// dropDB deletes db.
+func (c *client) dropDB(db string) error {
+	ctx, cancel := seedContext()
+	defer cancel()
+	return c.k.DestroyDB(ctx, db)
+}
+
+// getDoc reads a doc as stored (numbers as json.Number), or nil when it does not
+// exist (or was deleted).
+func (c *client) getDoc(tb testing.TB, db, id string) directory.Doc {
+	tb.Helper()
+	ctx, cancel := seedContext()
+	defer cancel()
+	var raw json.RawMessage
+	err := c.k.DB(db).Get(ctx, id).ScanDoc(&raw)
+	if kivik.HTTPStatus(err) == http.StatusNotFound {
+		return nil
+	}
 	if err != nil {
-		tb.Fatalf("couchdbtest: %s %s: %v", method, path, err)
+		tb.Fatalf("couchdbtest: get %s/%s: %v", db, id, err)
 	}
-	for _, w := range want {
-		if status == w {
-			return b
-		}
+	d, err := directory.DecodeDoc(raw)
+	if err != nil {
+		tb.Fatalf("couchdbtest: decode %s/%s: %v", db, id, err)
 	}
-	tb.Fatalf("couchdbtest: %s %s: status %d, want %v: %s", method, path, status, want, b)
-	return nil
+	return d
 }
 
 // rev returns the current revision of a doc ("" when it does not exist).
 func (c *client) rev(tb testing.TB, db, id string) string {
 	tb.Helper()
-	b := c.must(tb, http.MethodGet, docPath(db, id), nil, "", http.StatusOK, http.StatusNotFound)
-	var d struct {
-		Rev string `json:"_rev"`
+	if d := c.getDoc(tb, db, id); d != nil {
+		return d.Rev()
 	}
-	_ = json.Unmarshal(b, &d)
-	return d.Rev
+	return ""
 }
 
-func decodeJSON(tb testing.TB, b []byte, v any) {
+// put saves doc under id and returns the new revision.
+func (c *client) put(db, id string, doc directory.Doc) (string, error) {
+	ctx, cancel := seedContext()
+	defer cancel()
+	return c.k.DB(db).Put(ctx, id, map[string]any(doc))
+}
+
+// mustPut is put that fails the test on error.
+func (c *client) mustPut(tb testing.TB, db, id string, doc directory.Doc) string {
 	tb.Helper()
-	if err := json.Unmarshal(b, v); err != nil {
-		tb.Fatalf("couchdbtest: decode %s: %v", b, err)
+	rev, err := c.put(db, id, doc)
+	if err != nil {
+		tb.Fatalf("couchdbtest: put %s/%s: %v", db, id, err)
 	}
+	return rev
 }
 
-// escapeAttachment escapes an attachment name, keeping the slashes CouchDB allows in it.
-func escapeAttachment(name string) string {
-	parts := strings.Split(name, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
+// delete deletes the doc at rev.
+func (c *client) delete(db, id, rev string) error {
+	ctx, cancel := seedContext()
+	defer cancel()
+	_, err := c.k.DB(db).Delete(ctx, id, rev)
+	return err
+}
+
+// putAttachment stores an attachment on the doc at rev and returns the new revision.
+func (c *client) putAttachment(tb testing.TB, db, id, rev, name, contentType string, data []byte) string {
+	tb.Helper()
+	ctx, cancel := seedContext()
+	defer cancel()
+	newRev, err := c.k.DB(db).PutAttachment(ctx, id, &kivik.Attachment{
+		Filename:    name,
+		ContentType: contentType,
+		Content:     io.NopCloser(bytes.NewReader(data)),
+	}, kivik.Rev(rev))
+	if err != nil {
+		tb.Fatalf("couchdbtest: put attachment %s/%s/%s: %v", db, id, name, err)
 	}
-	return strings.Join(parts, "/")
+	return newRev
+}
+
+// bulkDocs saves docs in one _bulk_docs request; a document-level failure fails the
+// test.
+func (c *client) bulkDocs(tb testing.TB, db string, docs []directory.Doc) []kivik.BulkResult {
+	tb.Helper()
+	ctx, cancel := seedContext()
+	defer cancel()
+	in := make([]any, len(docs))
+	for i, d := range docs {
+		in[i] = map[string]any(d)
+	}
+	res, err := c.k.DB(db).BulkDocs(ctx, in)
+	if err != nil {
+		tb.Fatalf("couchdbtest: _bulk_docs in %s: %v", db, err)
+	}
+	if len(res) != len(docs) {
+		tb.Fatalf("couchdbtest: _bulk_docs in %s: %d results for %d docs", db, len(res), len(docs))
+	}
+	for _, r := range res {
+		if r.Error != nil {
+			tb.Fatalf("couchdbtest: save %s in %s: %v", r.ID, db, r.Error)
+		}
+	}
+	return res
+}
+
+// allDBs lists every database.
+func (c *client) allDBs(tb testing.TB) []string {
+	tb.Helper()
+	ctx, cancel := seedContext()
+	defer cancel()
+	dbs, err := c.k.AllDBs(ctx)
+	if err != nil {
+		tb.Fatalf("couchdbtest: _all_dbs: %v", err)
+	}
+	return dbs
+}
+
+// docRevs lists the docs of db (design docs included) as "id@rev", in _all_docs order.
+func (c *client) docRevs(tb testing.TB, db string) []string {
+	tb.Helper()
+	ctx, cancel := seedContext()
+	defer cancel()
+	rs := c.k.DB(db).AllDocs(ctx)
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		id, _ := rs.ID()
+		var v struct {
+			Rev string `json:"rev"`
+		}
+		if err := rs.ScanValue(&v); err != nil {
+			tb.Fatalf("couchdbtest: _all_docs of %s: %v", db, err)
+		}
+		out = append(out, id+"@"+v.Rev)
+	}
+	if err := rs.Err(); err != nil {
+		tb.Fatalf("couchdbtest: _all_docs of %s: %v", db, err)
+	}
+	return out
 }

@@ -11,5 +11,7 @@ import (
 // or nil when it does not exist. Any other failure fails the test.
 func GetDoc(tb testing.TB, cfg couchdb.Config, accountID, id string) directory.Doc {
 	tb.Helper()
-	return getDoc(tb, newClient(tb, cfg), directory.AccountDBName(accountID), id)
+	c := newClient(tb, cfg)
+	defer c.close()
+	return c.getDoc(tb, directory.AccountDBName(accountID), id)
 }

@@ -3,7 +3,6 @@ package couchdbtest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -62,10 +61,13 @@ func NewAccount(tb testing.TB, cfg couchdb.Config, opts ...AccountOption) string
 	id := NewAccountID()
 	db := directory.AccountDBName(id)
 	c := newClient(tb, cfg)
-	c.must(tb, http.MethodPut, dbPath(db), nil, "", http.StatusCreated, http.StatusAccepted)
+	defer c.close()
+	c.createDB(tb, db, false)
 	tb.Cleanup(func() {
-		if status, b, err := c.do(http.MethodDelete, dbPath(db), nil, ""); err != nil || status >= 300 {
-			tb.Errorf("couchdbtest: drop %s: %d %v %s", db, status, err, b)
+		c := newClient(tb, cfg)
+		defer c.close()
+		if err := c.dropDB(db); err != nil {
+			tb.Errorf("couchdbtest: drop %s: %v", db, err)
 		}
 	})
 	doc := directory.Doc{
@@ -88,7 +90,9 @@ func NewAccount(tb testing.TB, cfg couchdb.Config, opts ...AccountOption) string
 // its new _rev set in place, so it can be saved again. Any failure fails the test.
 func PutDocs(tb testing.TB, cfg couchdb.Config, accountID string, docs ...directory.Doc) []string {
 	tb.Helper()
-	return putDocs(tb, newClient(tb, cfg), directory.AccountDBName(accountID), docs)
+	c := newClient(tb, cfg)
+	defer c.close()
+	return putDocs(tb, c, directory.AccountDBName(accountID), docs)
 }
 
 func putDocs(tb testing.TB, c *client, db string, docs []directory.Doc) []string {
@@ -96,22 +100,9 @@ func putDocs(tb testing.TB, c *client, db string, docs []directory.Doc) []string
 	if len(docs) == 0 {
 		return nil
 	}
-	b := c.must(tb, http.MethodPost, dbPath(db)+"/_bulk_docs", map[string]any{"docs": docs}, "", http.StatusCreated)
-	var res []struct {
-		ID     string `json:"id"`
-		Rev    string `json:"rev"`
-		Error  string `json:"error"`
-		Reason string `json:"reason"`
-	}
-	decodeJSON(tb, b, &res)
-	if len(res) != len(docs) {
-		tb.Fatalf("couchdbtest: _bulk_docs in %s: %d results for %d docs", db, len(res), len(docs))
-	}
+	res := c.bulkDocs(tb, db, docs)
 	revs := make([]string, len(docs))
 	for i, r := range res {
-		if r.Error != "" {
-			tb.Fatalf("couchdbtest: save %s in %s: %s: %s", r.ID, db, r.Error, r.Reason)
-		}
 		docs[i]["_id"], docs[i]["_rev"] = r.ID, r.Rev
 		revs[i] = r.Rev
 	}
@@ -122,16 +113,22 @@ func putDocs(tb testing.TB, c *client, db string, docs []directory.Doc) []string
 func CreateDB(tb testing.TB, cfg couchdb.Config, db string) {
 	tb.Helper()
 	c := newClient(tb, cfg)
-	c.must(tb, http.MethodPut, dbPath(db), nil, "", http.StatusCreated, http.StatusAccepted)
-	tb.Cleanup(func() { _, _, _ = c.do(http.MethodDelete, dbPath(db), nil, "") })
+	defer c.close()
+	c.createDB(tb, db, false)
+	tb.Cleanup(func() {
+		c := newClient(tb, cfg)
+		defer c.close()
+		_ = c.dropDB(db)
+	})
 }
 
 // EnsureDB creates a database unless it exists (for shared system databases such as
 // system_auth and system_config); it is left in place after the test.
 func EnsureDB(tb testing.TB, cfg couchdb.Config, db string) {
 	tb.Helper()
-	newClient(tb, cfg).must(tb, http.MethodPut, dbPath(db), nil, "",
-		http.StatusCreated, http.StatusAccepted, http.StatusPreconditionFailed)
+	c := newClient(tb, cfg)
+	defer c.close()
+	c.createDB(tb, db, true)
 }
 
 // PutDBDocs saves docs into any database (created if missing, see EnsureDB), replacing
@@ -141,23 +138,26 @@ func PutDBDocs(tb testing.TB, cfg couchdb.Config, db string, docs ...directory.D
 	tb.Helper()
 	EnsureDB(tb, cfg, db)
 	c := newClient(tb, cfg)
+	defer c.close()
 	revs := make([]string, len(docs))
 	for i, doc := range docs {
 		id := doc.ID()
 		if id == "" {
 			tb.Fatalf("couchdbtest: PutDBDocs into %s: doc without _id", db)
 		}
-		old := getDoc(tb, c, db, id)
+		old := c.getDoc(tb, db, id)
 		if old != nil {
 			doc["_rev"] = old["_rev"]
 		} else {
 			delete(doc, "_rev")
 		}
-		b := c.must(tb, http.MethodPut, docPath(db, id), doc, "", http.StatusCreated, http.StatusAccepted)
-		var r struct{ Rev string }
-		decodeJSON(tb, b, &r)
-		doc["_rev"], revs[i] = r.Rev, r.Rev
-		tb.Cleanup(func() { restoreDoc(tb, c, db, id, old) })
+		rev := c.mustPut(tb, db, id, doc)
+		doc["_rev"], revs[i] = rev, rev
+		tb.Cleanup(func() {
+			c := newClient(tb, cfg)
+			defer c.close()
+			restoreDoc(tb, c, db, id, old)
+		})
 	}
 	return revs
 }
@@ -168,33 +168,11 @@ func PutDBDocs(tb testing.TB, cfg couchdb.Config, db string, docs ...directory.D
 func PutAttachment(tb testing.TB, cfg couchdb.Config, db, docID, name, contentType string, data []byte) string {
 	tb.Helper()
 	c := newClient(tb, cfg)
-	if getDoc(tb, c, db, docID) == nil {
+	defer c.close()
+	if c.getDoc(tb, db, docID) == nil {
 		PutDBDocs(tb, cfg, db, directory.Doc{"_id": docID})
 	}
-	path := docPath(db, docID) + "/" + escapeAttachment(name) + "?rev=" + c.rev(tb, db, docID)
-	b := c.must(tb, http.MethodPut, path, data, contentType, http.StatusCreated, http.StatusAccepted)
-	var r struct{ Rev string }
-	decodeJSON(tb, b, &r)
-	return r.Rev
-}
-
-func getDoc(tb testing.TB, c *client, db, id string) directory.Doc {
-	tb.Helper()
-	status, b, err := c.do(http.MethodGet, docPath(db, id), nil, "")
-	if err != nil {
-		tb.Fatalf("couchdbtest: get %s/%s: %v", db, id, err)
-	}
-	if status == http.StatusNotFound {
-		return nil
-	}
-	if status != http.StatusOK {
-		tb.Fatalf("couchdbtest: get %s/%s: status %d: %s", db, id, status, b)
-	}
-	d, err := directory.DecodeDoc(b)
-	if err != nil {
-		tb.Fatalf("couchdbtest: decode %s/%s: %v", db, id, err)
-	}
-	return d
+	return c.putAttachment(tb, db, docID, c.rev(tb, db, docID), name, contentType, data)
 }
 
 // restoreDoc puts old back (attachments aside) or deletes the doc when old is nil.
@@ -202,7 +180,7 @@ func restoreDoc(tb testing.TB, c *client, db, id string, old directory.Doc) {
 	rev := c.rev(tb, db, id)
 	if old == nil {
 		if rev != "" {
-			_, _, _ = c.do(http.MethodDelete, docPath(db, id)+"?rev="+rev, nil, "")
+			_ = c.delete(db, id, rev)
 		}
 		return
 	}
@@ -212,5 +190,5 @@ func restoreDoc(tb testing.TB, c *client, db, id string, old directory.Doc) {
 	} else {
 		restored["_rev"] = rev
 	}
-	_, _, _ = c.do(http.MethodPut, docPath(db, id), restored, "")
+	_, _ = c.put(db, id, restored)
 }

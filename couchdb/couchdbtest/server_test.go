@@ -1,25 +1,30 @@
 package couchdbtest
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
 
 // These tests check the CouchDB behaviours the compat server fixes; they pass against
-// Apache CouchDB too (COUCHDB_URL).
+// Apache CouchDB too (COUCHDB_URL). The embedded store's own behaviour is checked by
+// the contract suite (couchdb/contract).
 
 func TestSlashInDatabaseNames(t *testing.T) {
+	SkipEmbedded(t, "the HTTP API the compat server fixes")
 	cfg := Config(t)
 	id := NewAccount(t, cfg)
-	c := newClient(t, cfg)
+	c := newHTTPClient(t, cfg)
 	var dbs []string
 	decodeJSON(t, c.must(t, http.MethodGet, "/_all_dbs", nil, "", http.StatusOK), &dbs)
 	if !slices.Contains(dbs, directory.AccountDBName(id)) {
@@ -35,7 +40,8 @@ func TestSlashInDatabaseNames(t *testing.T) {
 }
 
 func TestUpAndMissingDatabase(t *testing.T) {
-	c := newClient(t, Config(t))
+	SkipEmbedded(t, "the HTTP API the compat server fixes")
+	c := newHTTPClient(t, Config(t))
 	c.must(t, http.MethodGet, "/_up", nil, "", http.StatusOK)
 	c.must(t, http.MethodDelete, dbPath("no_such_db_"+NewAccountID()), nil, "", http.StatusNotFound)
 	c.must(t, http.MethodPut, dbPath("Bad Name"), nil, "", http.StatusBadRequest)
@@ -47,10 +53,11 @@ func TestUpAndMissingDatabase(t *testing.T) {
 }
 
 func TestETagIsRevision(t *testing.T) {
+	SkipEmbedded(t, "the HTTP API the compat server fixes")
 	cfg := Config(t)
 	id := NewAccount(t, cfg)
 	db := directory.AccountDBName(id)
-	c := newClient(t, cfg)
+	c := newHTTPClient(t, cfg)
 	rev := c.rev(t, db, id)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		req, _ := http.NewRequest(method, cfg.URL+docPath(db, id), nil)
@@ -75,9 +82,10 @@ func TestETagIsRevision(t *testing.T) {
 }
 
 func TestJSONWithoutContentType(t *testing.T) {
+	SkipEmbedded(t, "the HTTP API the compat server fixes")
 	cfg := Config(t)
 	db := directory.AccountDBName(NewAccount(t, cfg))
-	c := newClient(t, cfg)
+	c := newHTTPClient(t, cfg)
 	c.must(t, http.MethodPut, docPath(db, "plain"), []byte(`{"name":"kept"}`), "", http.StatusCreated)
 	var d map[string]any
 	decodeJSON(t, c.must(t, http.MethodGet, docPath(db, "plain"), nil, "", http.StatusOK), &d)
@@ -87,10 +95,11 @@ func TestJSONWithoutContentType(t *testing.T) {
 }
 
 func TestOpenRevsMultipart(t *testing.T) {
+	SkipEmbedded(t, "the HTTP API the compat server fixes")
 	cfg := Config(t)
 	id := NewAccount(t, cfg)
 	db := directory.AccountDBName(id)
-	c := newClient(t, cfg)
+	c := newHTTPClient(t, cfg)
 	rev := c.rev(t, db, id)
 	revs, _ := json.Marshal([]string{rev, "9-missing"})
 	req, _ := http.NewRequest(http.MethodGet, cfg.URL+docPath(db, id)+"?open_revs="+string(revs), nil)
@@ -106,9 +115,10 @@ func TestOpenRevsMultipart(t *testing.T) {
 }
 
 func TestNewEditsFalse(t *testing.T) {
+	SkipEmbedded(t, "the HTTP API the compat server fixes")
 	cfg := Config(t)
 	db := directory.AccountDBName(NewAccount(t, cfg))
-	c := newClient(t, cfg)
+	c := newHTTPClient(t, cfg)
 	b := c.must(t, http.MethodPut, docPath(db, "r")+"?new_edits=false", map[string]any{"_id": "r", "_rev": "3-abc", "x": 1}, "", http.StatusCreated)
 	var r struct {
 		OK  bool
@@ -127,9 +137,10 @@ func TestPutDBDocsRestores(t *testing.T) {
 	id := "couchdbtest_" + NewAccountID()
 	PutDBDocs(t, cfg, db, directory.Doc{"_id": id, "v": "original"})
 	c := newClient(t, cfg)
+	defer c.close()
 	t.Run("override", func(t *testing.T) {
 		PutDBDocs(t, cfg, db, directory.Doc{"_id": id, "v": "test"})
-		if got := getDoc(t, c, db, id); got.String("v") != "test" {
+		if got := c.getDoc(t, db, id); got.String("v") != "test" {
 			t.Errorf("v = %q", got.String("v"))
 		}
 		rev := PutAttachment(t, cfg, db, id, "key.pem", "application/x-pem-file", []byte("PEM"))
@@ -137,20 +148,59 @@ func TestPutDBDocsRestores(t *testing.T) {
 			t.Errorf("attachment rev %s", rev)
 		}
 	})
-	if got := getDoc(t, c, db, id); got.String("v") != "original" {
-		t.Errorf("after subtest v = %q, want original restored", got.String("v"))
+	if got := c.getDoc(t, db, id); got.String("v") != "original" || got["_attachments"] != nil {
+		t.Errorf("after subtest: %v, want v original restored without the attachment", got)
 	}
 }
 
-func TestCountingTransport(t *testing.T) {
+// TestCounting: the counter sees every request of the store, on either backend, in
+// the form CouchDB receives it.
+func TestCounting(t *testing.T) {
+	cfg := Config(t)
+	ct := Counting(&cfg)
+	id := NewAccount(t, cfg)
+	store := Open(t, cfg)
+	ct.Reset()
+	if _, err := store.Doc(context.Background(), id, id); err != nil {
+		t.Fatal(err)
+	}
+	want := "GET /" + url.PathEscape(directory.AccountDBName(id)) + "/" + id
+	if reqs := ct.Requests(); len(reqs) != 1 || reqs[0] != want || ct.Count() != 1 {
+		t.Errorf("requests = %v, want [%s]", reqs, want)
+	}
+	ct.Reset()
+	if ct.Count() != 0 || len(ct.Requests()) != 0 {
+		t.Error("Reset kept requests")
+	}
+}
+
+// TestCountingSeeds: over HTTP the helpers' requests go through the counter too.
+func TestCountingSeeds(t *testing.T) {
+	SkipEmbedded(t, "HTTP requests to count")
 	cfg := Config(t)
 	ct := Counting(&cfg)
 	NewAccount(t, cfg)
 	if n := ct.Count(); n != 2 {
 		t.Errorf("NewAccount sent %d requests, want 2: %v", n, ct.Requests())
 	}
-	ct.Reset()
-	if ct.Count() != 0 || len(ct.Requests()) != 0 {
-		t.Error("Reset kept requests")
+}
+
+// TestHelpersShareTheEmbeddedStore: on the embedded backend, stores and helpers of
+// one test binary use the same data directory at the same time.
+func TestHelpersShareTheEmbeddedStore(t *testing.T) {
+	cfg := Config(t)
+	a, b := Open(t, cfg), Open(t, cfg)
+	id := NewAccount(t, cfg, WithName("Shared"))
+	for _, s := range []*couchdb.Store{a, b} {
+		acct, err := s.Account(context.Background(), id)
+		if err != nil || acct.Name != "Shared" {
+			t.Errorf("Account = %+v, %v", acct, err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := GetDoc(t, cfg, id, id); got.String("name") != "Shared" {
+		t.Errorf("GetDoc after one store closed: %v", got)
 	}
 }

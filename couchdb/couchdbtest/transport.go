@@ -7,8 +7,11 @@ import (
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
 )
 
-// CountingTransport is an http.RoundTripper that counts and records the requests it
-// carries, to assert how many CouchDB requests an operation costs.
+// CountingTransport counts and records the requests a store sends, to assert how many
+// CouchDB requests an operation costs. On a CouchDB server it is the http.RoundTripper
+// that carries them ("METHOD /path?query"); on the embedded store, which has no HTTP,
+// it records the store's couchdb.Config.OnRequest calls ("METHOD /path", the request
+// CouchDB would have received).
 type CountingTransport struct {
 	// Base carries the requests (nil: http.DefaultTransport).
 	Base http.RoundTripper
@@ -17,23 +20,38 @@ type CountingTransport struct {
 	reqs []string
 }
 
-// Counting makes cfg's store send its requests through a new CountingTransport and
-// returns it.
+// Counting makes cfg's store report its requests to a new CountingTransport and
+// returns it: through cfg.Transport over HTTP, through cfg.OnRequest (after any hook
+// already there) on the embedded store.
 func Counting(cfg *couchdb.Config) *CountingTransport {
 	t := &CountingTransport{Base: cfg.Transport}
+	if cfg.Driver == couchdb.EmbeddedDriver {
+		prev := cfg.OnRequest
+		cfg.OnRequest = func(method, path string) {
+			if prev != nil {
+				prev(method, path)
+			}
+			t.record(method + " " + path)
+		}
+		return t
+	}
 	cfg.Transport = t
 	return t
 }
 
+func (t *CountingTransport) record(line string) {
+	t.mu.Lock()
+	t.reqs = append(t.reqs, line)
+	t.mu.Unlock()
+}
+
 // RoundTrip records "METHOD /path?query" and passes the request on.
 func (t *CountingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	t.mu.Lock()
 	line := req.Method + " " + req.URL.EscapedPath()
 	if req.URL.RawQuery != "" {
 		line += "?" + req.URL.RawQuery
 	}
-	t.reqs = append(t.reqs, line)
-	t.mu.Unlock()
+	t.record(line)
 	base := t.Base
 	if base == nil {
 		base = http.DefaultTransport

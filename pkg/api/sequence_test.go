@@ -133,6 +133,7 @@ func TestConcurrentWritesNeverLoseAnUpdate(t *testing.T) {
 
 // TestCouchDBUnreachable answers 503 within the store's timeout.
 func TestCouchDBUnreachable(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "an unreachable CouchDB port")
 	e := newEnv(t)
 	cfg := e.cfg
 	cfg.URL = "http://127.0.0.1:1"
@@ -159,6 +160,7 @@ func TestCouchDBUnreachable(t *testing.T) {
 // TestRecoversWhenCouchDBReturns stops the server under a running service and starts
 // it again: 503 while it is away, 200 once it is back, with no restart of ours.
 func TestRecoversWhenCouchDBReturns(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "a CouchDB process that stops and comes back")
 	dataDir := t.TempDir()
 	couch, err := couchdbtest.StartServer(couchdbtest.ServerOptions{DataDir: dataDir})
 	if err != nil {
