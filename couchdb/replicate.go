@@ -58,9 +58,11 @@ type ReplicateOptions struct {
 // document with its revision history (so revisions, conflicts and deletions arrive
 // as they are) and its attachments, design docs included, no _local docs and no
 // _security object. Documents go with kivik's client-side replicator
-// (kivik.Replicate), except those it cannot copy, documents with attachments, which
-// are read with revs=true&attachments=true and written with new_edits=false (see
-// dbPair.copyDoc). A target database that is missing is created; one that exists is
+// (kivik.Replicate), except those it cannot copy, documents with attachments, whose
+// missing revisions are read with revs=true&attachments=true&latest=true and
+// written with new_edits=false, the content inline and revpos kept (kivik v4.5
+// would write attachment stubs the target lacks: 412). The system docs are copied
+// the second way. A target database that is missing is created; one that exists is
 // brought up to date: documents only the target has are kept, a target revision is
 // never overwritten (a diverged doc ends up in conflict and is listed in
 // Replication.Diverged), and a second run copies nothing. from and to are any

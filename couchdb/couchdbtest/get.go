@@ -1,6 +1,7 @@
 package couchdbtest
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -12,4 +13,11 @@ import (
 func GetDoc(tb testing.TB, cfg couchdb.Config, accountID, id string) directory.Doc {
 	tb.Helper()
 	return getDoc(tb, newClient(tb, cfg), directory.AccountDBName(accountID), id)
+}
+
+// GetAttachment reads the content of attachment name of doc id in db (the current
+// revision). A missing doc or attachment, or any other failure, fails the test.
+func GetAttachment(tb testing.TB, cfg couchdb.Config, db, id, name string) []byte {
+	tb.Helper()
+	return newClient(tb, cfg).must(tb, http.MethodGet, docPath(db, id)+"/"+escapeAttachment(name), nil, "", http.StatusOK)
 }
