@@ -18,7 +18,12 @@ import (
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
-func TestMain(m *testing.M) { os.Exit(couchdbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(crashChildEnv) != "" {
+		os.Exit(runCrashChild())
+	}
+	os.Exit(couchdbtest.Main(m))
+}
 
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
