@@ -9,7 +9,7 @@
 //	directoriesd init --account-name NAME            set up an empty store, print a token
 //	directoriesd token --account A [--user U]        mint a KAZOO token from the stored key
 //	directoriesd views install [--all|--account A]   install or update _design/directories
-//	directoriesd replicate --from SRC --to DST       copy account databases
+//	directoriesd replicate --from SRC --to DST       copy account databases (--system: token keys)
 //
 // Configuration comes from the environment (see README); `directoriesd help` prints
 // every command's flags.
@@ -181,12 +181,16 @@ commands:
         _all_dbs read in pages of N names) or in the named accounts' databases; keeps
         copies that behave the same (KAZOO's own included); one line per database and
         a summary; exit 1 if any database failed
-  replicate --from SRC --to DST [--account ID ...]
+  replicate --from SRC --to DST [--system] [--account ID ...]
         copy account databases (all of the source's, or the named ones) with their
-        revision histories and design docs, creating missing target databases.
+        revision histories, attachments and design docs, creating missing target
+        databases; --system also copies KAZOO's token keys (system_config/auth and
+        the system_key docs of system_auth), so KAZOO's tokens verify on the target.
         SRC and DST: an http(s) URL (credentials in the URL), "couchdb" (COUCHDB_URL
         with COUCHDB_USER/COUCHDB_PASSWORD) or "embedded" (the store in DATA_DIR).
-        Documents with attachments are not copied (the database is reported failed).
+        Never overwrites: a doc the target edited on its own ends up in conflict and
+        is reported as diverged. One line per database and a summary; exit 1 if any
+        database failed or any doc diverged
   help
         print this text
 

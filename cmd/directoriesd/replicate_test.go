@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
 	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
@@ -111,5 +113,91 @@ func TestReplicateUsage(t *testing.T) {
 	}
 	if code, _, errOut := cliEnv(t, map[string]string{}, "replicate", "--from", "couchdb", "--to", cfg.URL); code != 2 || !strings.Contains(errOut, "COUCHDB_URL is not set") {
 		t.Errorf("couchdb without COUCHDB_URL: exit %d %s", code, errOut)
+	}
+}
+
+// verifyNow authenticates tok against cfg's store as the service does and closes the
+// store at once (an embedded store admits one client at a time).
+func verifyNow(t *testing.T, cfg couchdb.Config, tok string) (directory.Identity, error) {
+	t.Helper()
+	s, err := couchdb.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	return auth.NewJWT(s.AuthSource(), auth.Options{}).Authenticate(context.Background(), directory.Credentials{Token: tok})
+}
+
+// TestReplicateSystemAndAttachments is a site seeding the embedded store from its
+// KAZOO CouchDB with --system and moving on to another CouchDB: the token KAZOO
+// issued verifies on each copy; a doc with an attachment keeps its revision and
+// bytes; a rerun copies nothing; an embedded store set up with init keeps its own
+// auth config and reports it diverged.
+func TestReplicateSystemAndAttachments(t *testing.T) {
+	kazoo, next := couchdbtest.Fresh(t), couchdbtest.Fresh(t)
+	acct, tok := initStore(t, kazoo)
+	db := directory.AccountDBName(acct)
+	audio := []byte("ID3\x00\x01\x02\xff\xfe binary prompt")
+	rev := couchdbtest.PutAttachment(t, kazoo, db, "media1", "prompt.mp3", "audio/mpeg", audio)
+	dataDir := t.TempDir()
+	emb := couchdb.Config{Driver: couchdb.EmbeddedDriver, URL: dataDir}
+	replicate := func(dataDir string, args ...string) (int, string, string) {
+		t.Helper()
+		return cliEnv(t, map[string]string{"COUCHDB_URL": kazoo.URL, "DATA_DIR": dataDir, "LOG_LEVEL": "warn"},
+			append([]string{"replicate", "--system"}, args...)...)
+	}
+
+	code, out, errOut := replicate(dataDir, "--from", "couchdb", "--to", "embedded")
+	if code != 0 {
+		t.Fatalf("kazoo → embedded: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, line := range []string{
+		"system_config: 1 read, 1 written, database created, ",
+		"system_auth: 1 read, 1 written, database created, ",
+		db + ": 3 read, 3 written, database created, ",
+	} {
+		if !strings.Contains(out, "\n"+line) && !strings.HasPrefix(out, line) {
+			t.Errorf("no line %q:\n%s", line, out)
+		}
+	}
+	if !strings.HasSuffix(out, "3 databases: 3 copied, 0 failed; 5 documents written\n") {
+		t.Errorf("summary:\n%s", out)
+	}
+	if id, err := verifyNow(t, emb, tok); err != nil || id.AccountID != acct {
+		t.Errorf("KAZOO's token on the embedded store: %+v, %v", id, err)
+	}
+
+	code, out, _ = replicate(dataDir, "--from", "couchdb", "--to", "embedded")
+	if code != 0 || strings.Count(out, " 0 read, 0 written, ") != 3 {
+		t.Errorf("rerun: exit %d\n%s", code, out)
+	}
+
+	code, out, errOut = replicate(dataDir, "--from", "embedded", "--to", next.URL)
+	if code != 0 {
+		t.Fatalf("embedded → next: exit %d\n%s%s", code, out, errOut)
+	}
+	if doc := couchdbtest.GetDoc(t, next, acct, "media1"); doc.Rev() != rev {
+		t.Errorf("media1 on next: %v, want rev %s", doc, rev)
+	}
+	if got := couchdbtest.GetAttachment(t, next, db, "media1", "prompt.mp3"); string(got) != string(audio) {
+		t.Errorf("attachment on next: %q, want %q", got, audio)
+	}
+	if id, err := verifyNow(t, next, tok); err != nil || id.AccountID != acct {
+		t.Errorf("KAZOO's token on next: %+v, %v", id, err)
+	}
+
+	// A store set up on its own has an auth config of its own: kept, in conflict.
+	own := t.TempDir()
+	if code, out, errOut := cliEnv(t, map[string]string{"DATA_DIR": own, "LOG_LEVEL": "warn"}, "init", "--account-name", "Own"); code != 0 {
+		t.Fatalf("init: %s%s", out, errOut)
+	}
+	for run := range 2 {
+		code, out, errOut = replicate(own, "--from", "couchdb", "--to", "embedded")
+		written := []string{"1 read, 1 written", "0 read, 0 written"}[run]
+		if code != 1 || !strings.Contains(out, "system_config: "+written+", ") ||
+			!strings.Contains(out, "; 1 diverged, kept in conflict on the target: auth\n") ||
+			!strings.HasSuffix(out, "; 1 diverged\n") || !strings.Contains(errOut, "1 document diverged: ") {
+			t.Errorf("run %d into an initialised store: exit %d\n%s%s", run, code, out, errOut)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package couchdbtest
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -14,4 +15,11 @@ func GetDoc(tb testing.TB, cfg couchdb.Config, accountID, id string) directory.D
 	c := newClient(tb, cfg)
 	defer c.close()
 	return c.getDoc(tb, directory.AccountDBName(accountID), id)
+}
+
+// GetAttachment reads the content of attachment name of doc id in db (the current
+// revision). A missing doc or attachment, or any other failure, fails the test.
+func GetAttachment(tb testing.TB, cfg couchdb.Config, db, id, name string) []byte {
+	tb.Helper()
+	return newClient(tb, cfg).must(tb, http.MethodGet, docPath(db, id)+"/"+escapeAttachment(name), nil, "", http.StatusOK)
 }

@@ -131,6 +131,39 @@ func TestNewEditsFalse(t *testing.T) {
 	}
 }
 
+// TestNewEditsFalseKeepsAttachmentRevpos: a replicated revision (new_edits=false)
+// with an inline attachment keeps the attachment's revpos, as CouchDB keeps it for
+// replicated changes; an interactive edit sets it to the new generation.
+func TestNewEditsFalseKeepsAttachmentRevpos(t *testing.T) {
+	cfg := Config(t)
+	db := directory.AccountDBName(NewAccount(t, cfg))
+	c := newClient(t, cfg)
+	att := func(revpos int) map[string]any {
+		return map[string]any{"a.txt": map[string]any{"content_type": "text/plain", "revpos": revpos, "data": "aGVsbG8="}}
+	}
+	c.must(t, http.MethodPut, docPath(db, "r")+"?new_edits=false", map[string]any{
+		"_id": "r", "_rev": "3-" + strings.Repeat("c", 32), "_attachments": att(2),
+		"_revisions": map[string]any{"start": 3, "ids": []string{strings.Repeat("c", 32), strings.Repeat("b", 32), strings.Repeat("a", 32)}},
+	}, "", http.StatusCreated)
+	c.must(t, http.MethodPut, docPath(db, "i"), map[string]any{"_id": "i", "_attachments": att(7)}, "", http.StatusCreated)
+	for id, want := range map[string]float64{"r": 2, "i": 1} {
+		var d struct {
+			Atts map[string]struct {
+				RevPos float64 `json:"revpos"`
+				Stub   bool    `json:"stub"`
+			} `json:"_attachments"`
+		}
+		decodeJSON(t, c.must(t, http.MethodGet, docPath(db, id), nil, "", http.StatusOK), &d)
+		if a := d.Atts["a.txt"]; a.RevPos != want || !a.Stub {
+			t.Errorf("%s: attachment %+v, want revpos %v", id, a, want)
+		}
+		b := c.must(t, http.MethodGet, docPath(db, id)+"/a.txt", nil, "", http.StatusOK)
+		if string(b) != "hello" {
+			t.Errorf("%s: content %q", id, b)
+		}
+	}
+}
+
 func TestPutDBDocsRestores(t *testing.T) {
 	cfg := Config(t)
 	db := "system_config"

@@ -22,7 +22,15 @@ const crypto = require('crypto');
 // CouchDB's rule before they get here (see validDBName), so they are safe as paths.
 installModule('express-pouchdb/lib/clean-filename', (name) => name);
 
-// 2. Run JavaScript (map/reduce, validate_doc_update, show, list) in sloppy mode as
+// 2. Keep the revpos of an inline attachment written with new_edits=false, as
+// CouchDB does for replicated revisions (only interactive edits set revpos to the
+// new generation): PouchDB's leveldb core, under the memory and leveldb adapters
+// alike, always sets it to the revision's generation. Patched into the module's
+// source before anything loads it.
+patchModule('pouchdb-adapter-leveldb-core', 'att.revpos = parseInt(rev, 10);',
+  'att.revpos = (newEdits === false && att.revpos >= 1 && att.revpos <= parseInt(rev, 10)) ? att.revpos : parseInt(rev, 10);');
+
+// 3. Run JavaScript (map/reduce, validate_doc_update, show, list) in sloppy mode as
 // CouchDB's couchjs does: PouchDB wraps it in "use strict", which turns an implicit
 // global such as KAZOO's `for (directory_id in doc.directories)` into a ReferenceError
 // and silently empties the view.
@@ -43,6 +51,23 @@ function installModule(request, exports) {
   m.filename = file;
   m.loaded = true;
   m.exports = exports;
+  require.cache[file] = m;
+}
+
+// patchModule loads a module with one exact piece of its main file's source
+// replaced; it fails loudly when that piece is not there exactly once (a changed
+// dependency), rather than run unpatched.
+function patchModule(request, from, to) {
+  const file = require.resolve(request);
+  const src = fs.readFileSync(file, 'utf8');
+  if (src.split(from).length !== 2) {
+    throw new Error(`patchModule: ${request} (${file}) does not contain ${JSON.stringify(from)} exactly once`);
+  }
+  const m = new Module(file, module);
+  m.filename = file;
+  m.paths = Module._nodeModulePaths(path.dirname(file));
+  m._compile(src.replace(from, to), file);
+  m.loaded = true;
   require.cache[file] = m;
 }
 
