@@ -9,12 +9,12 @@ import (
 	kivik "github.com/go-kivik/kivik/v4"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
 	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
-// withStore runs fn with a store on cfg and closes it (an embedded store admits one
-// client at a time).
+// withStore runs fn with a store on cfg and closes it.
 func withStore(t *testing.T, cfg couchdb.Config, fn func(s *couchdb.Store)) {
 	t.Helper()
 	s, err := couchdb.Open(context.Background(), cfg)
@@ -103,6 +103,7 @@ func docExists(t *testing.T, cfg couchdb.Config, db, id string) bool {
 // copied; a rerun copies nothing; a target with an auth config of its own keeps it
 // and reports the divergence.
 func TestReplicateSystem(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, skipPairs)
 	for _, tc := range pairs() {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -155,6 +156,7 @@ func TestReplicateSystem(t *testing.T) {
 // auth configs are kept, in conflict, reported as diverged on every run; the keys
 // of both are there.
 func TestReplicateSystemDiverged(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, skipPairs)
 	for _, tc := range pairs() {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()

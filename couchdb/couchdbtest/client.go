@@ -156,6 +156,23 @@ func (c *client) putAttachment(tb testing.TB, db, id, rev, name, contentType str
 	return newRev
 }
 
+// getAttachment reads the content of an attachment of the doc's current revision.
+func (c *client) getAttachment(tb testing.TB, db, id, name string) []byte {
+	tb.Helper()
+	ctx, cancel := seedContext()
+	defer cancel()
+	att, err := c.k.DB(db).GetAttachment(ctx, id, name)
+	if err != nil {
+		tb.Fatalf("couchdbtest: get attachment %s/%s/%s: %v", db, id, name, err)
+	}
+	defer att.Content.Close()
+	b, err := io.ReadAll(att.Content)
+	if err != nil {
+		tb.Fatalf("couchdbtest: read attachment %s/%s/%s: %v", db, id, name, err)
+	}
+	return b
+}
+
 // bulkDocs saves docs in one _bulk_docs request; a document-level failure fails the
 // test.
 func (c *client) bulkDocs(tb testing.TB, db string, docs []directory.Doc) []kivik.BulkResult {

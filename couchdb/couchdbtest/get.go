@@ -1,7 +1,6 @@
 package couchdbtest
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -21,5 +20,7 @@ func GetDoc(tb testing.TB, cfg couchdb.Config, accountID, id string) directory.D
 // revision). A missing doc or attachment, or any other failure, fails the test.
 func GetAttachment(tb testing.TB, cfg couchdb.Config, db, id, name string) []byte {
 	tb.Helper()
-	return newClient(tb, cfg).must(tb, http.MethodGet, docPath(db, id)+"/"+escapeAttachment(name), nil, "", http.StatusOK)
+	c := newClient(tb, cfg)
+	defer c.close()
+	return c.getAttachment(tb, db, id, name)
 }
