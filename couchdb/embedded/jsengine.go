@@ -122,10 +122,22 @@ func (e *jsEngine) compile(src string) (goja.Callable, error) {
 	return fn, nil
 }
 
-// guard runs fn with the map timeout armed.
+// guard runs fn with the map timeout armed. A timer that fires as fn returns must
+// not interrupt a later run: it interrupts only while running is set, under mu.
 func (e *jsEngine) guard(fn func() (goja.Value, error)) (goja.Value, error) {
-	t := time.AfterFunc(e.timeout, func() { e.rt.Interrupt("map function timed out") })
+	var mu sync.Mutex
+	running := true
+	t := time.AfterFunc(e.timeout, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if running {
+			e.rt.Interrupt("map function timed out")
+		}
+	})
 	v, err := fn()
+	mu.Lock()
+	running = false
+	mu.Unlock()
 	t.Stop()
 	e.rt.ClearInterrupt()
 	return v, err
