@@ -18,15 +18,16 @@ import (
 // context ends instead of waiting for the lock, and is not applied afterwards.
 func TestWriteHonoursDeadlineWhileWaiting(t *testing.T) {
 	const spin = 3 * time.Second
+	spinning := make(chan struct{}, 1)
 	c, err := kivik.New("embedded", t.TempDir(), embedded.OptionMapTimeout(spin),
-		embedded.OptionLogger(slog.New(slog.DiscardHandler)))
+		embedded.OptionLogger(slog.New(signalHandler{spinning})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	db := newDB(t, c, "db")
 	if _, err := db.Put(ctx, "_design/d", map[string]any{"views": map[string]any{
-		"v": map[string]any{"map": "function(doc){ while (doc.spin) {} emit(doc._id, null); }"}}}); err != nil {
+		"v": map[string]any{"map": "function(doc){ if (doc.spin) { log('spinning'); while (true) {} } emit(doc._id, null); }"}}}); err != nil {
 		t.Fatal(err)
 	}
 	slow := make(chan error, 1)
@@ -34,7 +35,7 @@ func TestWriteHonoursDeadlineWhileWaiting(t *testing.T) {
 		_, err := db.Put(ctx, "slow", map[string]any{"spin": true})
 		slow <- err
 	}()
-	time.Sleep(300 * time.Millisecond) // the slow write holds the write lock now
+	<-spinning // the slow write holds the write lock now
 
 	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
@@ -53,4 +54,20 @@ func TestWriteHonoursDeadlineWhileWaiting(t *testing.T) {
 	if _, err := db.GetRev(ctx, "quick"); kivik.HTTPStatus(err) != http.StatusNotFound {
 		t.Fatalf("write whose caller timed out before it started was applied: %v", err)
 	}
+}
+
+// signalHandler is a slog.Handler that signals c on every message a map logs.
+type signalHandler struct{ c chan struct{} }
+
+func (h signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h signalHandler) WithGroup(string) slog.Handler            { return h }
+func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "couchjs log" {
+		select {
+		case h.c <- struct{}{}:
+		default:
+		}
+	}
+	return nil
 }
