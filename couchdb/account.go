@@ -64,7 +64,7 @@ func int64Of(v any) int64 {
 		return i
 	}
 	f, err := n.Float64()
-	if err != nil || math.IsNaN(f) || f > math.MaxInt64 || f < math.MinInt64 {
+	if err != nil || math.IsNaN(f) || f >= math.MaxInt64 || f < math.MinInt64 { // float64(MaxInt64) is 2^63
 		return 0
 	}
 	return int64(f)

@@ -16,7 +16,7 @@ const DefaultPageSize = 1000
 
 // AccountIDs calls fn with the account id of every account database on the server
 // ("account/xx/yy/rest", see directory.AccountIDFromDBName), in database name order,
-// reading _all_dbs in pages of pageSize names (≤ 0: DefaultPageSize) with startkey and
+// reading _all_dbs in pages of pageSize names (≤ 0: DefaultPageSize; 1 is 2) with startkey and
 // limit, so a server with many databases is never listed in one response. Other
 // databases are skipped. An error from fn stops the listing and is returned as is;
 // a failed request is ECodeUnavailable or ECodeFault. Databases created during the
@@ -57,8 +57,10 @@ func (s *Store) allDBs(ctx context.Context, startkey string, limit int) ([]strin
 // before the last one seen are dropped and each page is sorted first, so a server
 // that ignores startkey and limit (the compat test server answers the whole list,
 // unsorted) still yields every name once. The listing ends at a short page or a page
-// without new names.
+// without new names. A limit below 2 is 2: a page of one after the first would hold
+// only the last name seen and end the listing.
 func pageNames(ctx context.Context, limit int, fetch func(ctx context.Context, startkey string, limit int) ([]string, error), fn func(string) error) error {
+	limit = max(limit, 2)
 	last, started := "", false
 	for {
 		page, err := fetch(ctx, last, limit)

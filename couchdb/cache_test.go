@@ -39,9 +39,13 @@ func TestInt64Of(t *testing.T) {
 		json.Number("63871234567"): 63871234567,
 		json.Number("1.9e3"):       1900,
 		json.Number("12.7"):        12,
-		"63871234567":              0,
-		nil:                        0,
-		true:                       0,
+		// 2^63 overflows int64; float64(MaxInt64) rounds up to it.
+		json.Number("9223372036854775808"): 0,
+		json.Number("9.3e18"):              0,
+		json.Number("-9.3e18"):             0,
+		"63871234567":                      0,
+		nil:                                0,
+		true:                               0,
 	} {
 		if got := int64Of(in); got != want {
 			t.Errorf("int64Of(%#v) = %d, want %d", in, got, want)

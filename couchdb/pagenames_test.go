@@ -39,6 +39,9 @@ func TestPageNames(t *testing.T) {
 		{"one page", &fakeAllDBs{names: names}, 100, 1},
 		{"server ignores startkey and limit", &fakeAllDBs{names: names, ignoreParams: true}, 3, 2},
 		{"empty", &fakeAllDBs{}, 3, 1},
+		// A page of one holds only the last name seen (startkey is inclusive): pages
+		// of two, each with one new name after the first.
+		{"page size 1", &fakeAllDBs{names: names}, 1, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string

@@ -73,26 +73,56 @@ func (c *client) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 	return mapBoltErr(c.bolt.View(fn))
 }
 
-// update runs fn in a write transaction on database name; the commit is fsynced
-// before update returns, and _changes waiters are woken after it.
+// update runs fn in a write transaction on database name (see boltUpdate for ctx);
+// a nil error means the commit was fsynced, and _changes waiters are woken after it.
 func (c *client) update(ctx context.Context, name string, fn func(*dbTx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	if err := validDBName(name); err != nil {
 		return err
 	}
-	err := c.bolt.Update(func(tx *bolt.Tx) error {
+	return c.boltUpdate(ctx, func(tx *bolt.Tx) error {
 		d, err := openDBTx(tx, name)
 		if err != nil {
 			return err
 		}
 		return fn(d)
-	})
-	if err == nil {
-		c.feeds.notify(name)
+	}, func() { c.feeds.notify(name) })
+}
+
+// boltUpdate runs fn in a bbolt write transaction bounded by ctx: a caller whose
+// context ends while it waits for the write lock (another write is running) gets
+// ctx.Err() at once, and the transaction, once it gets the lock, finds ctx done and
+// writes nothing. A transaction that already started runs to its end (commit and
+// fsync) even if ctx ends meanwhile, so a context error means the write may or may
+// not have been applied, as with a CouchDB request that times out. committed, if
+// set, runs after a successful commit.
+func (c *client) boltUpdate(ctx context.Context, fn func(*bolt.Tx) error, committed func()) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return mapBoltErr(err)
+	done := make(chan error, 1)
+	go func() {
+		err := c.bolt.Update(func(tx *bolt.Tx) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+		if err == nil && committed != nil {
+			committed()
+		}
+		done <- mapBoltErr(err)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		select {
+		case err := <-done:
+			return err
+		default:
+			return ctx.Err()
+		}
+	}
 }
 
 // viewDB runs fn in a read transaction on database name.
@@ -166,10 +196,7 @@ func (c *client) CreateDB(ctx context.Context, name string, _ driver.Options) er
 	if err := validDBName(name); err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return mapBoltErr(c.bolt.Update(func(tx *bolt.Tx) error { return createDBTx(tx, name) }))
+	return c.boltUpdate(ctx, func(tx *bolt.Tx) error { return createDBTx(tx, name) }, nil)
 }
 
 // DestroyDB deletes a database and everything in it: 404 if it does not exist.
@@ -180,20 +207,13 @@ func (c *client) DestroyDB(ctx context.Context, name string, _ driver.Options) e
 	if err := validDBName(name); err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	err := c.bolt.Update(func(tx *bolt.Tx) error {
+	return c.boltUpdate(ctx, func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketDBs)
 		if root.Bucket([]byte(name)) == nil {
 			return errDBMissing
 		}
 		return root.DeleteBucket([]byte(name))
-	})
-	if err == nil {
-		c.feeds.notify(name)
-	}
-	return mapBoltErr(err)
+	}, func() { c.feeds.notify(name) })
 }
 
 // DB returns a handle; a missing database surfaces as 404 on use, as with CouchDB.

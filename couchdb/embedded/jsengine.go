@@ -15,6 +15,11 @@ import (
 // same design doc in thousands of account databases compiles once).
 const maxCompiled = 4096
 
+// maxCallStack bounds the JavaScript call depth, so that runaway recursion in a map
+// function throws at once (couchjs: "too much recursion") instead of growing the heap
+// until the map timeout.
+const maxCallStack = 1 << 14
+
 // jsHelpers are the CouchDB query-server helpers map functions may call.
 const jsHelpers = `
 function sum(a) { var s = 0; for (var i = 0; i < a.length; i++) { s += a[i]; } return s; }
@@ -53,6 +58,7 @@ func (e *jsEngine) start() error {
 		return nil
 	}
 	rt := goja.New()
+	rt.SetMaxCallStackSize(maxCallStack)
 	e.fns = map[string]goja.Callable{}
 	jsonObj := rt.Get("JSON").ToObject(rt)
 	e.stringify, _ = goja.AssertFunction(jsonObj.Get("stringify"))
@@ -122,10 +128,22 @@ func (e *jsEngine) compile(src string) (goja.Callable, error) {
 	return fn, nil
 }
 
-// guard runs fn with the map timeout armed.
+// guard runs fn with the map timeout armed. A timer that fires as fn returns must
+// not interrupt a later run: it interrupts only while running is set, under mu.
 func (e *jsEngine) guard(fn func() (goja.Value, error)) (goja.Value, error) {
-	t := time.AfterFunc(e.timeout, func() { e.rt.Interrupt("map function timed out") })
+	var mu sync.Mutex
+	running := true
+	t := time.AfterFunc(e.timeout, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if running {
+			e.rt.Interrupt("map function timed out")
+		}
+	})
 	v, err := fn()
+	mu.Lock()
+	running = false
+	mu.Unlock()
 	t.Stop()
 	e.rt.ClearInterrupt()
 	return v, err

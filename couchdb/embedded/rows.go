@@ -2,13 +2,17 @@ package embedded
 
 import (
 	"io"
+	"sync/atomic"
 
 	"github.com/go-kivik/kivik/v4/driver"
 )
 
 // rowsIter serves rows materialised inside a read transaction, so no bbolt
-// transaction stays open while the caller iterates (and perhaps writes).
+// transaction stays open while the caller iterates (and perhaps writes). Close may
+// run concurrently with Next and with itself (kivik closes the driver's rows from
+// its own goroutine when the result set's context ends).
 type rowsIter struct {
+	closed    atomic.Bool
 	rows      []driver.Row
 	i         int
 	offset    int64
@@ -19,7 +23,7 @@ type rowsIter struct {
 var _ driver.Rows = (*rowsIter)(nil)
 
 func (r *rowsIter) Next(row *driver.Row) error {
-	if r.i >= len(r.rows) {
+	if r.closed.Load() || r.i >= len(r.rows) {
 		return io.EOF
 	}
 	*row = r.rows[r.i]
@@ -29,7 +33,7 @@ func (r *rowsIter) Next(row *driver.Row) error {
 }
 
 func (r *rowsIter) Close() error {
-	r.i = len(r.rows)
+	r.closed.Store(true)
 	return nil
 }
 
