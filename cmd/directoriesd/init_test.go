@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -79,44 +78,16 @@ func TestInitThenServe(t *testing.T) {
 		t.Errorf("account doc %v", doc)
 	}
 
-	mcfg, err := loadConfig(env(storeVars(cfg, map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	m, err := NewMain(ctx, mcfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	base := "http://" + m.Addr().String() + "/v2/accounts/" + acct + "/directories"
-	call := func(method, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base, strings.NewReader(body))
-		req.Header.Set("X-Auth-Token", tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
-	if status, body := call("PUT", `{"data":{"name":"Sales"}}`); status != http.StatusCreated {
+	svc := startService(t, cfg)
+	path := "/v2/accounts/" + acct + "/directories"
+	if status, body := svc.call(t, tok, "PUT", path, `{"data":{"name":"Sales"}}`); status != http.StatusCreated {
 		t.Fatalf("PUT = %d %v", status, body)
 	}
-	status, body := call("GET", "")
+	status, body := svc.call(t, tok, "GET", path, "")
 	if list, _ := body["data"].([]any); status != 200 || len(list) != 1 {
 		t.Fatalf("GET = %d %v", status, body)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	svc.stop(t)
 }
 
 func TestToken(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -46,34 +45,11 @@ func TestServeEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(env(storeVars(cc, map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	m, err := NewMain(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	base := "http://" + m.Addr().String()
-
+	svc := startService(t, cc)
+	m, base := svc.m, svc.base
 	call := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("X-Auth-Token", token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return svc.call(t, token, method, path, body)
 	}
 	status, created := call("PUT", "/v2/accounts/"+acct+"/directories", `{"data":{"name":"Sales"}}`)
 	if status != http.StatusCreated {
@@ -98,7 +74,7 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run(ctx, []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": m.Addr().String()}), &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": m.Addr().String()}), &stdout, &stderr); code != 0 {
 		t.Errorf("healthcheck = %d: %s", code, stderr.String())
 	}
 	resp, err = http.Get(base + "/metrics")
@@ -113,15 +89,7 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Errorf("/metrics lacks %s", series)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no graceful shutdown")
-	}
+	svc.stop(t)
 	var stderr2 bytes.Buffer
 	if code := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": m.Addr().String()}), io.Discard, &stderr2); code == 0 {
 		t.Error("healthcheck passed with the service stopped")
