@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -76,7 +77,7 @@ func (c *cleaner) note(r rune, invisible bool) {
 	} else {
 		c.missing++
 	}
-	if len(c.examples) < maxExamples && !containsRune(c.examples, r) {
+	if len(c.examples) < maxExamples && !slices.Contains(c.examples, r) {
 		c.examples = append(c.examples, r)
 	}
 }
@@ -88,15 +89,6 @@ func (c *cleaner) exampleList() string {
 		parts[i] = fmt.Sprintf("U+%04X", r)
 	}
 	return strings.Join(parts, " ")
-}
-
-func containsRune(rs []rune, r rune) bool {
-	for _, x := range rs {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // plainASCII reports whether s is printable ASCII with single inner spaces and no

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ func TestLayering(t *testing.T) {
 	for _, r := range rules {
 		deps := goListDeps(t, r.pkg)
 		for _, d := range deps {
-			if r.only != nil && !contains(r.only, d) {
+			if r.only != nil && !slices.Contains(r.only, d) {
 				t.Errorf("%s depends on %s; allowed: %v", r.pkg, d, r.only)
 			}
 			for _, f := range r.forbidden {
@@ -46,13 +47,4 @@ func goListDeps(t *testing.T, pkg string) []string {
 		t.Fatalf("go list %s: %v\n%s", pkg, err, out)
 	}
 	return strings.Fields(string(out))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func setCORS(c echo.Context, r *request) {
 	methods := []string{http.MethodOptions}
 	if r != nil {
 		methods = append(methods, r.allow...)
-		if m := c.Request().Header.Get("Access-Control-Request-Method"); m != "" && !contains(methods, m) {
+		if m := c.Request().Header.Get("Access-Control-Request-Method"); m != "" && !slices.Contains(methods, m) {
 			methods = append(methods, m)
 		}
 	}
@@ -127,13 +128,4 @@ func corsIfAsked(c echo.Context, r *request) {
 func (s *Server) preflight(c echo.Context, r *request) error {
 	setCORS(c, r)
 	return c.NoContent(http.StatusOK)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
