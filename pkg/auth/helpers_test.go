@@ -209,3 +209,18 @@ func wantCode(t *testing.T, err error, code directory.Code) {
 
 // segments splits a token.
 func segments(tok string) []string { return strings.Split(tok, ".") }
+
+// accept fails the test unless a authenticates tok; what says when it is expected.
+func accept(t *testing.T, a directory.Authenticator, tok, what string) {
+	t.Helper()
+	if _, err := a.Authenticate(context.Background(), directory.Credentials{Token: tok}); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// reject fails the test unless a refuses tok as unauthorized.
+func reject(t *testing.T, a directory.Authenticator, tok string) {
+	t.Helper()
+	_, err := a.Authenticate(context.Background(), directory.Credentials{Token: tok})
+	wantCode(t, err, directory.ECodeUnauthorized)
+}
