@@ -14,9 +14,9 @@ func TestMapTimeoutDoesNotLeak(t *testing.T) {
 	slow := "function(doc){ var t = Date.now(); while (Date.now() - t < 1) {} emit(1, null); }"
 	fast := "function(doc){ emit(doc._id, null); }"
 	for i := range 3000 {
-		if _, err := e.mapDoc("db", "x", []byte(`{"_id":"x"}`), []string{slow}); err != nil {
-			t.Fatal(err)
-		}
+		// The slow run may finish or time out (both are right); what matters is
+		// that its timer cannot reach the run after it.
+		_, _ = e.mapDoc("db", "x", []byte(`{"_id":"x"}`), []string{slow})
 		start := time.Now()
 		out, err := e.mapDoc("db", "y", []byte(`{"_id":"y"}`), []string{fast})
 		// Under load the fast run may itself exceed the timeout; only an interrupt
