@@ -212,7 +212,7 @@ func TestAuthSourceAccountMissing(t *testing.T) {
 	// An account whose doc was deleted.
 	id := couchdbtest.NewAccount(t, cfg)
 	doc := couchdbtest.GetDoc(t, cfg, id, id)
-	if err := s.Delete(ctx, id, id, doc.Rev()); err != nil {
+	if _, err := s.Delete(ctx, id, id, doc.Rev()); err != nil {
 		t.Fatal(err)
 	}
 	_, err = src.Account(ctx, id)

@@ -224,7 +224,7 @@ func TestMissingViewReinstalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Someone deletes the design doc after this process installed it.
-	if err := s.Delete(context.Background(), id, ddoc.ID(), ddoc.Rev()); err != nil {
+	if _, err := s.Delete(context.Background(), id, ddoc.ID(), ddoc.Rev()); err != nil {
 		t.Fatal(err)
 	}
 	ct.Reset()

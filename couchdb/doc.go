@@ -97,18 +97,18 @@ func (s *Store) Put(ctx context.Context, accountID string, doc directory.Doc) (s
 	return rev, translate(err, "put "+id, directory.BadIdentifier(accountID))
 }
 
-// Delete deletes the doc id at rev for real. Missing doc: BadIdentifier(id); stale
-// rev: ECodeConflict.
-func (s *Store) Delete(ctx context.Context, accountID, id, rev string) error {
+// Delete deletes the doc id at rev for real and returns the tombstone's revision.
+// Missing doc: BadIdentifier(id); stale rev: ECodeConflict.
+func (s *Store) Delete(ctx context.Context, accountID, id, rev string) (string, error) {
 	db, err := s.db(accountID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	s.request(http.MethodDelete, db.Name(), id)
-	_, err = db.Delete(ctx, id, rev)
-	return translate(err, "delete "+id, directory.BadIdentifier(id))
+	newRev, err := db.Delete(ctx, id, rev)
+	return newRev, translate(err, "delete "+id, directory.BadIdentifier(id))
 }
 
 func isNull(raw json.RawMessage) bool {

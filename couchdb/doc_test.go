@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
@@ -59,13 +60,19 @@ func TestPutConflicts(t *testing.T) {
 	_, err = s.Put(ctx, id, directory.Doc{"_id": "d", "_rev": rev1, "name": "lost update"})
 	wantCode(t, err, directory.ECodeConflict)
 
-	wantCode(t, s.Delete(ctx, id, "d", rev1), directory.ECodeConflict)
-	if err := s.Delete(ctx, id, "d", rev2); err != nil {
+	_, err = s.Delete(ctx, id, "d", rev1)
+	wantCode(t, err, directory.ECodeConflict)
+	tomb, err := s.Delete(ctx, id, "d", rev2)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tomb, "3-") {
+		t.Errorf("Delete returned rev %q, want the tombstone's 3-…", tomb)
 	}
 	_, err = s.Doc(ctx, id, "d")
 	wantCode(t, err, directory.ECodeBadIdentifier)
-	wantCode(t, s.Delete(ctx, id, "never", "1-abc"), directory.ECodeBadIdentifier)
+	_, err = s.Delete(ctx, id, "never", "1-abc")
+	wantCode(t, err, directory.ECodeBadIdentifier)
 
 	// A deleted id can be created again (no _rev).
 	if _, err := s.Put(ctx, id, directory.Doc{"_id": "d", "name": "again"}); err != nil {
@@ -110,7 +117,7 @@ func TestDocs(t *testing.T) {
 		{"_id": "u3", "first_name": "gone"},
 	}
 	couchdbtest.PutDocs(t, cfg, id, docs...)
-	if err := s.Delete(ctx, id, "u3", docs[2].Rev()); err != nil {
+	if _, err := s.Delete(ctx, id, "u3", docs[2].Rev()); err != nil {
 		t.Fatal(err)
 	}
 	ct.Reset()

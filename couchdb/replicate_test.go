@@ -29,7 +29,7 @@ func TestClientReplication(t *testing.T) {
 	couchdbtest.PutDocs(t, cfg, src, docs[0])
 	s, _, _ := newStore(t)
 	mustAccount(t, s, src) // installs the design doc, which replicates too
-	if err := s.Delete(context.Background(), src, "gone", docs[2].Rev()); err != nil {
+	if _, err := s.Delete(context.Background(), src, "gone", docs[2].Rev()); err != nil {
 		t.Fatal(err)
 	}
 

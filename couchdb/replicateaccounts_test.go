@@ -30,7 +30,7 @@ func seedAccount(t *testing.T, cfg couchdb.Config) string {
 	if _, err := s.InstallDesignDocs(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(context.Background(), id, "gone", gone.Rev()); err != nil {
+	if _, err := s.Delete(context.Background(), id, "gone", gone.Rev()); err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -46,7 +46,7 @@ func TestOnRequestMatchesHTTP(t *testing.T) {
 			_, _ = s.Members(ctx, id, "d1", true)
 			_, _ = s.Docs(ctx, id, []string{"u1", "nope"})
 			_, _ = s.Doc(ctx, id, "_design/directories")
-			_ = s.Delete(ctx, id, "d1", rev)
+			_, _ = s.Delete(ctx, id, "d1", rev)
 			_ = s.Ping(ctx)
 			_ = s.AccountIDs(ctx, 2, func(string) error { return nil })
 		},

@@ -42,7 +42,7 @@ func allCalls(s *couchdb.Store, id string) map[string]error {
 	_, errs["Directories"] = s.Directories(ctx, id, directory.ViewQuery{})
 	_, errs["Members"] = s.Members(ctx, id, "D", true)
 	_, errs["Put"] = s.Put(ctx, id, directory.Doc{"_id": "x"})
-	errs["Delete"] = s.Delete(ctx, id, "x", "1-a")
+	_, errs["Delete"] = s.Delete(ctx, id, "x", "1-a")
 	errs["Ping"] = s.Ping(ctx)
 	src := s.AuthSource()
 	_, errs["AuthSource.SystemKey"] = src.SystemKey(ctx, "k1")

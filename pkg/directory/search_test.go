@@ -244,8 +244,8 @@ func (f *fakeStore) Members(_ context.Context, _, id string, includeDocs bool) (
 	return f.members, nil
 }
 func (f *fakeStore) Put(context.Context, string, Doc) (string, error) { return "", nil }
-func (f *fakeStore) Delete(context.Context, string, string, string) error {
-	return nil
+func (f *fakeStore) Delete(context.Context, string, string, string) (string, error) {
+	return "", nil
 }
 
 var _ Store = (*fakeStore)(nil)

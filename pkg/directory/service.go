@@ -21,9 +21,10 @@ const DefaultPageSize = 50
 
 // Service implements the directories operations (cb_directories) on a Store.
 type Service struct {
-	store Store
-	now   func() time.Time
-	newID func() string
+	store  Store
+	now    func() time.Time
+	newID  func() string
+	notify Notifier
 }
 
 // NewService returns a Service. now and newID may be nil (wall clock, random 32-hex ids).
@@ -34,7 +35,17 @@ func NewService(store Store, now func() time.Time, newID func() string) *Service
 	if newID == nil {
 		newID = NewID
 	}
-	return &Service{store: store, now: now, newID: newID}
+	return &Service{store: store, now: now, newID: newID, notify: noNotifier{}}
+}
+
+// WithNotifier makes s tell n about every acknowledged write (nil: nobody) and
+// returns s. Call it before serving.
+func (s *Service) WithNotifier(n Notifier) *Service {
+	if n == nil {
+		n = noNotifier{}
+	}
+	s.notify = n
+	return s
 }
 
 // NewID returns 32 lowercase hex chars from 16 random bytes, like kz_datamgr:get_uuid.
@@ -228,8 +239,15 @@ func (s *Service) Delete(ctx context.Context, accountID, id string, soft bool, m
 		if _, err := s.save(ctx, accountID, doc, m); err != nil {
 			return Result{}, err
 		}
-	} else if err := s.store.Delete(ctx, accountID, id, existing.Rev()); err != nil && !IsCode(err, ECodeBadIdentifier) {
-		return Result{}, err
+	} else {
+		rev, err := s.store.Delete(ctx, accountID, id, existing.Rev())
+		switch {
+		case IsCode(err, ECodeBadIdentifier): // already gone: not our write, nothing to tell
+		case err != nil:
+			return Result{}, err
+		default:
+			s.notify.Notify(ctx, newChange(DocDeleted, accountID, existing, rev))
+		}
 	}
 	data := existing.PublicFields()
 	data["_read_only"] = Object{{"deleted", true}}
@@ -296,11 +314,19 @@ func withPrivate(public, existing Doc) Doc {
 // save stamps crossbar's private fields on doc and writes it.
 func (s *Service) save(ctx context.Context, accountID string, doc Doc, m Meta) (Result, error) {
 	s.stamp(doc, accountID, m)
+	ev := DocEdited
+	switch {
+	case isSoftDeleted(doc):
+		ev = DocDeleted
+	case doc.Rev() == "":
+		ev = DocCreated
+	}
 	rev, err := s.store.Put(ctx, accountID, doc)
 	if err != nil {
 		return Result{}, err
 	}
 	doc["_rev"] = rev
+	s.notify.Notify(ctx, newChange(ev, accountID, doc, rev))
 	return Result{Data: doc.PublicFields(), Rev: rev}, nil
 }
 

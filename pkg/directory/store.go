@@ -34,8 +34,9 @@ type Store interface {
 	// new revision. A duplicate id or stale _rev is ECodeConflict.
 	Put(ctx context.Context, accountID string, doc Doc) (rev string, err error)
 
-	// Delete removes the doc at rev for real (CouchDB delete). Missing: BadIdentifier.
-	Delete(ctx context.Context, accountID, id, rev string) error
+	// Delete removes the doc at rev for real (CouchDB delete) and returns the
+	// tombstone's revision. Missing: BadIdentifier.
+	Delete(ctx context.Context, accountID, id, rev string) (string, error)
 }
 
 // ViewQuery selects a page of a view.
