@@ -120,7 +120,7 @@ func field(b *bytes.Buffer, key, value string) {
 	b.WriteString(`,"` + key + `":`)
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(value) // a string always encodes
+	_ = enc.Encode(value)   // a string always encodes
 	b.Truncate(b.Len() - 1) // Encode's newline
 }
 

@@ -20,6 +20,7 @@ type cache[V any] struct {
 	max int
 
 	mu    sync.Mutex
+	gen   uint64                   // bumped by forget/clear: loads begun before are not stored
 	items map[string]*list.Element // of *entry[V]
 	order *list.List               // front: most recently used
 	calls map[string]*call[V]
@@ -121,13 +122,18 @@ func (c *cache[V]) load(ctx context.Context, key string, fn func(context.Context
 		}
 		cl := &call[V]{done: make(chan struct{})}
 		c.calls[key] = cl
+		gen := c.gen
 		c.mu.Unlock()
 
 		cl.val, cl.expires, cl.err = fn(ctx)
 
 		c.mu.Lock()
-		delete(c.calls, key)
-		c.store(key, cl.val, cl.err, cl.expires)
+		if c.calls[key] == cl {
+			delete(c.calls, key)
+		}
+		if c.gen == gen {
+			c.store(key, cl.val, cl.err, cl.expires)
+		}
 		c.mu.Unlock()
 		close(cl.done)
 		return cl.val, cl.expires, cl.err

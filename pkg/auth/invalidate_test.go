@@ -1,0 +1,78 @@
+package auth_test
+
+import (
+	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// A notice about a user's doc (any form of the account database name) ends a token
+// whose identity secret was reset, long before the cache TTL.
+func TestInvalidateIdentitySecret(t *testing.T) {
+	for _, db := range []string{
+		directory.EncodedAccountDBName(reseller),
+		directory.AccountDBName(reseller),
+		"account%2faa%2faa%2faaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	} {
+		src := newFakeSource()
+		a, _ := newJWT(src)
+		tok := mint(t, userClaims())
+		accept(t, a, tok, "")
+		src.setSecret(reseller, userID, "new-secret")
+		accept(t, a, tok, "cached before the notice")
+		a.InvalidateDoc(db, "some-other-user")
+		a.InvalidateDoc("other_db", userID)
+		accept(t, a, tok, "notices about other docs change nothing")
+		a.InvalidateDoc(db, userID)
+		reject(t, a, tok)
+	}
+}
+
+func TestInvalidateSystemKeyAndConfig(t *testing.T) {
+	src := newFakeSource()
+	a, _ := newJWT(src)
+	tok := mint(t, userClaims())
+	accept(t, a, tok, "")
+	src.mu.Lock()
+	src.keys[kid] = auth.PrivateKeyPEM(otherKey())
+	src.mu.Unlock()
+	accept(t, a, tok, "cached key")
+	a.InvalidateDoc("system_auth", kid)
+	reject(t, a, tok)
+
+	src2 := newFakeSource()
+	b, _ := newJWT(src2)
+	accept(t, b, tok, "")
+	src2.mu.Lock()
+	other := "another-server-secret"
+	src2.config = &other
+	src2.mu.Unlock()
+	b.InvalidateDoc("system_config", "crossbar")
+	accept(t, b, tok, "another system_config doc")
+	b.InvalidateDoc("system_config", "auth")
+	reject(t, b, tok)
+}
+
+func TestInvalidateAccountAndAll(t *testing.T) {
+	src := newFakeSource()
+	a, _ := newJWT(src)
+	tok := mint(t, userClaims())
+	accept(t, a, tok, "")
+	calls := src.calls.Load()
+	accept(t, a, tok, "")
+	if src.calls.Load() != calls {
+		t.Fatal("a warm cache read the source")
+	}
+	a.InvalidateAll()
+	accept(t, a, tok, "")
+	if src.calls.Load() == calls {
+		t.Error("InvalidateAll: the next request did not read the source again")
+	}
+	calls = src.calls.Load()
+	a.InvalidateDoc("accounts", reseller)
+	accept(t, a, tok, "")
+	if src.calls.Load() == calls {
+		t.Error("account notice: the account doc was not read again")
+	}
+}
