@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kazoo-directories/kazoo-directories/amqp"
 )
 
 // Config is every setting of the service. All come from the environment, parsed once
@@ -26,6 +28,8 @@ type Config struct {
 	KazooURL      string        // KAZOO_URL: crossbar base URL for AUTH_MODE=kazoo
 	AuthCacheTTL  time.Duration // AUTH_CACHE_TTL: keys, account docs, secrets
 	AuthClockSkew time.Duration // AUTH_CLOCK_SKEW: tolerance on exp/nbf
+
+	AMQPURL string // AMQP_URL or AMQP_URL_FILE: KAZOO's broker (amqp_uri form); empty: no bus
 
 	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), e.g. a CJK fallback
 	PDFLocale    string   // PDF_LOCALE: collation locale for member order
@@ -94,6 +98,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	str("KAZOO_URL", &c.KazooURL)
 	dur("AUTH_CACHE_TTL", &c.AuthCacheTTL)
 	dur("AUTH_CLOCK_SKEW", &c.AuthClockSkew)
+	secret(getenv, "AMQP_URL", &c.AMQPURL, &errs)
 	if v := strings.TrimSpace(getenv("PDF_FONT_FILES")); v != "" {
 		c.PDFFontFiles = strings.Split(v, ":")
 	}
@@ -161,6 +166,11 @@ func (c Config) check() []error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("AUTH_MODE=%q: want jwt or kazoo (authentication cannot be turned off)", c.AuthMode))
+	}
+	if c.AMQPURL != "" {
+		if err := amqp.ParseURL(c.AMQPURL); err != nil {
+			errs = append(errs, fmt.Errorf("AMQP_URL: want amqp://user:pass@host:port[/vhost]: %v", err))
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want json or text", c.LogFormat))

@@ -20,10 +20,12 @@ func TestLayering(t *testing.T) {
 	}{
 		{pkg: "./pkg/directory", only: []string{module + "/pkg/directory"}},
 		{pkg: "./pkg/auth", only: []string{module + "/pkg/auth", module + "/pkg/directory"}},
-		{pkg: "./pkg/api", forbidden: []string{module + "/couchdb", module + "/pdf", "github.com/go-kivik", "github.com/signintech"}},
-		{pkg: "./couchdb/...", forbidden: []string{"github.com/labstack", module + "/pdf", module + "/pkg/api"}},
-		{pkg: "./metrics", forbidden: []string{"github.com/labstack", "github.com/go-kivik", module + "/couchdb", module + "/pdf", module + "/pkg/api"}},
-		{pkg: "./pdf/...", forbidden: []string{"github.com/labstack", "github.com/go-kivik", module + "/couchdb", module + "/pkg/api"}},
+		{pkg: "./pkg/api", forbidden: []string{module + "/couchdb", module + "/pdf", "github.com/go-kivik", "github.com/signintech", module + "/amqp", "github.com/rabbitmq"}},
+		{pkg: "./couchdb/...", forbidden: []string{"github.com/labstack", module + "/pdf", module + "/pkg/api", module + "/amqp", "github.com/rabbitmq"}},
+		{pkg: "./metrics", forbidden: []string{"github.com/labstack", "github.com/go-kivik", module + "/couchdb", module + "/pdf", module + "/pkg/api", module + "/amqp", "github.com/rabbitmq"}},
+		{pkg: "./pdf/...", forbidden: []string{"github.com/labstack", "github.com/go-kivik", module + "/couchdb", module + "/pkg/api", "github.com/rabbitmq"}},
+		// The bus: the only importer of the AMQP client; it sees the service through pkg/directory.
+		{pkg: "./amqp", forbidden: []string{"github.com/labstack", "github.com/go-kivik", module + "/couchdb", module + "/pdf", module + "/pkg/api", module + "/pkg/auth", module + "/metrics"}},
 	}
 	for _, r := range rules {
 		deps := goListDeps(t, r.pkg)

@@ -25,6 +25,7 @@ type Main struct {
 	cfg     Config
 	log     *slog.Logger
 	store   *couchdb.Store
+	bus     bus
 	handler http.Handler
 	addr    chan net.Addr
 }
@@ -53,8 +54,9 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
+	m.bus = startBus(cfg, m.log, reg, authn, store)
 	m.handler, err = api.New(api.Config{
-		Directories: directory.NewService(store, nil, nil),
+		Directories: directory.NewService(store, nil, nil).WithNotifier(m.bus.notifier()),
 		Auth:        authn,
 		PDF:         reg.InstrumentRenderer("pdf", pdfRenderer),
 		CSV:         reg.InstrumentRenderer("csv", csvRenderer),
@@ -158,8 +160,9 @@ func (m *Main) Addr() net.Addr {
 	return a
 }
 
-// Close releases the store.
+// Close stops the bus (queued notices get a short grace) and releases the store.
 func (m *Main) Close() {
+	m.bus.close()
 	if m.store != nil {
 		_ = m.store.Close()
 	}
