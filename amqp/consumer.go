@@ -70,8 +70,8 @@ func (c *Consumer) run(ctx context.Context) {
 			continue
 		}
 		bo.reset()
-		c.cfg.Metrics.Connected("consumer", true)
 		c.flushAll("reconnect")
+		c.cfg.Metrics.Connected("consumer", true)
 		c.cfg.Logger.Info("amqp: consumer subscribed", "url", redact(c.cfg.URL), "bindings", len(Bindings))
 		c.consume(ctx, deliveries)
 		_ = conn.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,11 +21,15 @@ type testService struct {
 	done   chan error
 }
 
-// startService loads the configuration for cfg's store (LISTEN_ADDR 127.0.0.1:0),
-// starts Main and closes it when the test ends.
-func startService(t *testing.T, cfg couchdb.Config) *testService {
+// startService loads the configuration for cfg's store (LISTEN_ADDR 127.0.0.1:0,
+// plus the variables of extra), starts Main and closes it when the test ends.
+func startService(t *testing.T, cfg couchdb.Config, extra ...map[string]string) *testService {
 	t.Helper()
-	mcfg, err := loadConfig(env(storeVars(cfg, map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"})))
+	vars := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"}
+	for _, e := range extra {
+		maps.Copy(vars, e)
+	}
+	mcfg, err := loadConfig(env(storeVars(cfg, vars)))
 	if err != nil {
 		t.Fatal(err)
 	}
