@@ -214,7 +214,7 @@ func waitConsumer(t *testing.T, svc *testService) {
 	waitMetric(t, svc, `directoriesd_amqp_connected{role="consumer"} 1`)
 }
 
-func scrape(t *testing.T, svc *testService) string {
+func scrape(t testing.TB, svc *testService) string {
 	t.Helper()
 	resp, err := http.Get(svc.base + "/metrics")
 	if err != nil {

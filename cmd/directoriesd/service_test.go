@@ -23,7 +23,7 @@ type testService struct {
 
 // startService loads the configuration for cfg's store (LISTEN_ADDR 127.0.0.1:0,
 // plus the variables of extra), starts Main and closes it when the test ends.
-func startService(t *testing.T, cfg couchdb.Config, extra ...map[string]string) *testService {
+func startService(t testing.TB, cfg couchdb.Config, extra ...map[string]string) *testService {
 	t.Helper()
 	vars := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"}
 	for _, e := range extra {
@@ -47,7 +47,7 @@ func startService(t *testing.T, cfg couchdb.Config, extra ...map[string]string) 
 }
 
 // call sends a JSON request with token to base+path and decodes the JSON answer.
-func (s *testService) call(t *testing.T, token, method, path, body string) (int, map[string]any) {
+func (s *testService) call(t testing.TB, token, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, s.base+path, strings.NewReader(body))
 	req.Header.Set("X-Auth-Token", token)
