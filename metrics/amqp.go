@@ -40,10 +40,19 @@ func (reg *Registry) AMQP() *AMQP {
 	return m
 }
 
-func (m *AMQP) Published(n int)       { m.published.Add(float64(n)) }
-func (m *AMQP) Dropped(n int)         { m.dropped.Add(float64(n)) }
-func (m *AMQP) Queued(n int)          { m.queued.Set(float64(n)) }
+// Published counts n notices the broker confirmed.
+func (m *AMQP) Published(n int) { m.published.Add(float64(n)) }
+
+// Dropped counts n notices given up.
+func (m *AMQP) Dropped(n int) { m.dropped.Add(float64(n)) }
+
+// Queued sets the number of notices waiting.
+func (m *AMQP) Queued(n int) { m.queued.Set(float64(n)) }
+
+// Flushed counts one cache invalidation for reason (notice or reconnect).
 func (m *AMQP) Flushed(reason string) { m.flushes.WithLabelValues(reason).Inc() }
+
+// Connected sets the connection state of role (publisher or consumer).
 func (m *AMQP) Connected(role string, up bool) {
 	v := 0.0
 	if up {

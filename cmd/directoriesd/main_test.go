@@ -101,11 +101,12 @@ func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
 		"COUCHDB_URL": "ftp://x", "COUCHDB_TIMEOUT": "soon", "AUTH_MODE": "none",
 		"LOG_LEVEL": "loud", "MAX_CONNECTIONS": "-1", "LOG_FORMAT": "xml",
 		"COUCHDB_PASSWORD": "a", "COUCHDB_PASSWORD_FILE": "/nonexistent",
+		"AMQP_URL": "http://broker",
 	}))
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"COUCHDB_URL", "COUCHDB_TIMEOUT", "AUTH_MODE", "LOG_LEVEL", "MAX_CONNECTIONS", "LOG_FORMAT", "COUCHDB_PASSWORD and COUCHDB_PASSWORD_FILE"} {
+	for _, want := range []string{"COUCHDB_URL", "COUCHDB_TIMEOUT", "AUTH_MODE", "LOG_LEVEL", "MAX_CONNECTIONS", "LOG_FORMAT", "COUCHDB_PASSWORD and COUCHDB_PASSWORD_FILE", "AMQP_URL"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}
@@ -120,12 +121,19 @@ func TestConfigDefaultsAndSecretFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loadConfig(env(map[string]string{"COUCHDB_PASSWORD_FILE": file, "AUTH_CACHE_TTL": "5s", "PDF_FONT_FILES": "/a.ttf:/b.ttf"}))
+	amqpFile := t.TempDir() + "/amqp"
+	if err := os.WriteFile(amqpFile, []byte("amqp://u:p@rabbit:5672\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadConfig(env(map[string]string{"COUCHDB_PASSWORD_FILE": file, "AUTH_CACHE_TTL": "5s", "PDF_FONT_FILES": "/a.ttf:/b.ttf", "AMQP_URL_FILE": amqpFile}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.CouchDBPassword != "s3cret" || c.AuthCacheTTL != 5*time.Second || len(c.PDFFontFiles) != 2 {
+	if c.CouchDBPassword != "s3cret" || c.AuthCacheTTL != 5*time.Second || len(c.PDFFontFiles) != 2 || c.AMQPURL != "amqp://u:p@rabbit:5672" {
 		t.Errorf("config = %+v", c)
+	}
+	if d := defaultConfig(); d.AMQPURL != "" {
+		t.Errorf("AMQP_URL defaults to %q, want empty (no bus)", d.AMQPURL)
 	}
 	if c.ListenAddr != ":8000" || c.AuthMode != "jwt" || c.DataDir != "./data" || c.CouchDBTimeout != 5*time.Second {
 		t.Errorf("defaults = %+v", c)

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
@@ -75,4 +76,23 @@ func TestInvalidateAccountAndAll(t *testing.T) {
 	if src.calls.Load() == calls {
 		t.Error("account notice: the account doc was not read again")
 	}
+}
+
+// In AUTH_MODE=kazoo a notice about the token's user makes us ask KAZOO again.
+func TestKazooInvalidate(t *testing.T) {
+	k, fk, _, _ := newKazoo(t, newFakeSource())
+	ctx := context.Background()
+	tok := mint(t, auth.Claims{AccountID: reseller, OwnerID: userID, Method: "cb_user_auth", Exp: t0.Unix() + 3600})
+	fk.set(tok, tokenAuthOK(reseller, userID, "cb_user_auth"))
+	if _, err := k.Authenticate(ctx, directory.Credentials{Token: tok}); err != nil {
+		t.Fatal(err)
+	}
+	fk.set(tok, reply{401, `{}`}) // KAZOO reset the user's identity secret
+	k.InvalidateDoc("system_config", "crossbar")
+	if _, err := k.Authenticate(ctx, directory.Credentials{Token: tok}); err != nil {
+		t.Fatalf("an unrelated notice dropped the cached answer: %v", err)
+	}
+	k.InvalidateDoc(directory.EncodedAccountDBName(reseller), userID)
+	_, err := k.Authenticate(ctx, directory.Credentials{Token: tok})
+	wantCode(t, err, directory.ECodeUnauthorized)
 }
