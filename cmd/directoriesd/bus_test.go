@@ -295,3 +295,44 @@ func waitMetric(t *testing.T, svc *testService, line string) {
 	}
 	t.Fatalf("/metrics never showed %q", line)
 }
+
+// TestBusBrokerClosesConnections: after the broker closes both of the service's
+// connections (rabbitmqctl close_connection), publishing and consuming resume.
+func TestBusBrokerClosesConnections(t *testing.T) {
+	amqpURL := amqptest.URL(t)
+	f := newBusFixture(t)
+	l := amqptest.Listen(t, amqpURL, "#")
+	node := amqptest.NodeName("directoriesd")
+	svc := startService(t, f.cc, map[string]string{"AMQP_URL": amqpURL, "AUTH_CACHE_TTL": "10m", "NODE_NAME": node})
+	waitConsumer(t, svc)
+	waitMetric(t, svc, `directoriesd_amqp_connected{role="publisher"} 1`)
+	if n := amqptest.CloseConnections(t, node); n != 2 {
+		t.Fatalf("closed %d connections, want the publisher's and the consumer's", n)
+	}
+	waitMetric(t, svc, `directoriesd_amqp_cache_flushes_total{reason="reconnect"} 2`)
+
+	base := "/v2/accounts/" + f.acct + "/directories"
+	if status, resp := svc.call(t, f.token, "PUT", base, `{"data":{"id":"after-close","name":"A"}}`); status != http.StatusCreated {
+		t.Fatalf("PUT = %d %v", status, resp)
+	}
+	l.Next(t, 10*time.Second, `"ID":"after-close"`)
+
+	userID := directory.NewID()
+	couchdbtest.SetSignatureSecret(t, f.cc, f.acct, userID, "old")
+	tok := f.mint(t, auth.Claims{AccountID: f.acct, OwnerID: userID, Method: "cb_user_auth",
+		IdentitySig: auth.IdentitySig("old", couchdbtest.SecretForUserSignature, userID)})
+	if status, _ := svc.call(t, tok, "GET", base, ""); status != 200 {
+		t.Fatalf("GET = %d", status)
+	}
+	couchdbtest.SetSignatureSecret(t, f.cc, f.acct, userID, "new")
+	db := directory.EncodedAccountDBName(f.acct)
+	amqptest.Publish(t, amqpURL, "doc_edited."+db+".user."+userID, []byte(`{"Database":"`+db+`","ID":"`+userID+`","Type":"user","Node":"kazoo_apps@kz1","Msg-ID":"0123456789abcdef","Event-Name":"doc_edited","Event-Category":"configuration","App-Version":"4.0.0","App-Name":"datamgr"}`))
+	for sent := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if status, _ := svc.call(t, tok, "GET", base, ""); status == http.StatusUnauthorized {
+			break
+		}
+		if time.Since(sent) > time.Second {
+			t.Fatal("KAZOO's notice not acted on after the broker closed the consumer's connection")
+		}
+	}
+}
