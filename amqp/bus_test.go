@@ -3,6 +3,7 @@ package amqp_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -209,4 +210,45 @@ func TestConsumerAndBrokerClosingConnections(t *testing.T) {
 	rec.wait(t, userDB+" u2", time.Second)
 	p.Notify(context.Background(), change("after-close"))
 	l.Next(t, 10*time.Second, `"ID":"after-close"`)
+}
+
+// Close publishes what is queued; an idle publisher whose broker is down closes at
+// once, and one with notices it cannot deliver gives up after the grace, counting them.
+func TestPublisherClose(t *testing.T) {
+	url := amqptest.URL(t)
+	l := amqptest.Listen(t, url, "#")
+	var m metrics
+	p := amqp.NewPublisher(fastConfig(url, amqptest.NodeName("close"), &m, nil))
+	for i := range 50 {
+		p.Notify(context.Background(), change(fmt.Sprintf("closing-%d", i)))
+	}
+	p.Close(5 * time.Second)
+	l.Next(t, 5*time.Second, `"ID":"closing-49"`)
+	if m.published.Load() != 50 || m.dropped.Load() != 0 {
+		t.Errorf("published %d dropped %d, want 50 and 0", m.published.Load(), m.dropped.Load())
+	}
+
+	proxy, purl := amqptest.NewProxy(t, url)
+	proxy.Cut()
+	var m2 metrics
+	cfg := fastConfig(purl, amqptest.NodeName("close"), &m2, nil)
+	cfg.MinBackoff, cfg.MaxBackoff = time.Second, 5*time.Second
+	idle := amqp.NewPublisher(cfg)
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	idle.Close(5 * time.Second)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("closing an idle publisher took %s", d)
+	}
+
+	stuck := amqp.NewPublisher(cfg)
+	stuck.Notify(context.Background(), change("never"))
+	start = time.Now()
+	stuck.Close(300 * time.Millisecond)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close ignored its grace: %s", d)
+	}
+	if m2.dropped.Load() != 1 {
+		t.Errorf("dropped %d, want the undeliverable notice counted", m2.dropped.Load())
+	}
 }

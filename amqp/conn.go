@@ -111,8 +111,9 @@ type backoff struct {
 
 func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max, next: min} }
 
-// wait sleeps for the next delay (false when ctx ended first) and doubles it.
-func (b *backoff) wait(ctx context.Context) bool {
+// wait sleeps for the next delay and doubles it. It returns false when ctx ended or
+// stop was closed first (a nil stop never is).
+func (b *backoff) wait(ctx context.Context, stop <-chan struct{}) bool {
 	t := time.NewTimer(b.next)
 	defer t.Stop()
 	b.next = min(2*b.next, b.max)
@@ -120,6 +121,8 @@ func (b *backoff) wait(ctx context.Context) bool {
 	case <-t.C:
 		return true
 	case <-ctx.Done():
+		return false
+	case <-stop:
 		return false
 	}
 }

@@ -64,7 +64,7 @@ func (c *Consumer) run(ctx context.Context) {
 		conn, deliveries, err := c.subscribe(ctx)
 		if err != nil {
 			c.cfg.Logger.Warn("amqp: consumer cannot subscribe", "url", redact(c.cfg.URL), "err", err)
-			if !bo.wait(ctx) {
+			if !bo.wait(ctx, nil) {
 				return
 			}
 			continue
@@ -78,7 +78,7 @@ func (c *Consumer) run(ctx context.Context) {
 		c.cfg.Metrics.Connected("consumer", false)
 		if ctx.Err() == nil {
 			c.cfg.Logger.Warn("amqp: consumer connection lost")
-			if !bo.wait(ctx) {
+			if !bo.wait(ctx, nil) {
 				return
 			}
 		}

@@ -84,6 +84,12 @@ func (p *Publisher) Close(grace time.Duration) {
 func (p *Publisher) run(ctx context.Context) {
 	defer close(p.done)
 	var batch []message
+	defer func() { // stopped with an unconfirmed batch
+		for _, m := range batch {
+			p.cfg.Metrics.Dropped(1)
+			p.cfg.Logger.Warn("amqp: shutting down, doc-change notice dropped", "database", m.db, "id", m.id)
+		}
+	}()
 	bo := newBackoff(p.cfg.MinBackoff, p.cfg.MaxBackoff)
 	for ctx.Err() == nil {
 		if len(batch) == 0 && p.draining() && len(p.queue) == 0 {
@@ -92,7 +98,7 @@ func (p *Publisher) run(ctx context.Context) {
 		conn, ch, err := dial(ctx, p.cfg, "publisher")
 		if err != nil {
 			p.cfg.Logger.Warn("amqp: publisher cannot connect", "url", redact(p.cfg.URL), "err", err, "queued", len(p.queue)+len(batch))
-			if !bo.wait(ctx) {
+			if !bo.wait(ctx, p.idleDrain(batch)) {
 				return
 			}
 			continue
@@ -105,11 +111,20 @@ func (p *Publisher) run(ctx context.Context) {
 		p.cfg.Metrics.Connected("publisher", false)
 		if err != nil && ctx.Err() == nil {
 			p.cfg.Logger.Warn("amqp: publisher connection lost", "err", err, "queued", len(p.queue)+len(batch))
-			if !bo.wait(ctx) {
+			if !bo.wait(ctx, p.idleDrain(batch)) {
 				return
 			}
 		}
 	}
+}
+
+// idleDrain is the drain signal when nothing waits to be published (nil otherwise),
+// so that closing an idle publisher does not wait out a reconnection delay.
+func (p *Publisher) idleDrain(batch []message) <-chan struct{} {
+	if len(batch) == 0 && len(p.queue) == 0 {
+		return p.drain
+	}
+	return nil
 }
 
 func (p *Publisher) draining() bool {
