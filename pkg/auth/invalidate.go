@@ -18,6 +18,9 @@ const (
 
 // classify is the dispatch table. db is a database name as notices carry it (raw,
 // account/…, account%2F… or account%2f…). accountID is set for account databases.
+// The consumer also delivers token_restrictions docs (account databases) and
+// system_config/crossbar, crossbar.token_restrictions and token_buckets: caches of
+// those get their case here.
 func classify(db, id string) (what []cached, accountID string) {
 	switch db {
 	case "system_auth":
