@@ -78,3 +78,25 @@ func TestMessageMatchesSpec(t *testing.T) {
 		t.Errorf("ID %q round trip: %v %v", c.ID, v["ID"], err)
 	}
 }
+
+// Every notice we publish passes the validation every KAZOO consumer applies
+// (kapi_conf:doc_update_v), for every event.
+func TestMessagePassesKazooValidation(t *testing.T) {
+	for _, ev := range []directory.ChangeEvent{directory.DocCreated, directory.DocEdited, directory.DocDeleted} {
+		c := directory.Change{Event: ev, Database: "account%2Fab%2Fcd%2Fef0123456789abcdef0123456789", ID: "x.y", Type: "directory", Rev: "1-a"}
+		var n notice
+		if err := json.Unmarshal(newMessage(c, "directoriesd@h").body, &n); err != nil || !n.valid() {
+			t.Errorf("%s: rejected (%v)", ev, err)
+		}
+	}
+	for _, bad := range []string{
+		`{"ID":"a","Database":"d","App-Name":"x","App-Version":"1","Msg-ID":"m","Event-Name":"doc_edited"}`,
+		`{"ID":"a","Database":"d","App-Name":"x","App-Version":"1","Msg-ID":"m","Event-Name":"doc_saved","Event-Category":"configuration"}`,
+		`{"Database":"d","App-Name":"x","App-Version":"1","Msg-ID":"m","Event-Name":"doc_edited","Event-Category":"configuration"}`,
+	} {
+		var n notice
+		if json.Unmarshal([]byte(bad), &n) == nil && n.valid() {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
