@@ -2,6 +2,7 @@ package couchdb
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -148,6 +149,40 @@ func (a AuthSource) Account(ctx context.Context, accountID string) (directory.Ac
 		}
 		return accountFromDoc(accountID, doc), nil
 	})
+}
+
+// SystemConfig returns doc id of system_config as stored (the auth.PolicySource
+// contract): crossbar, crossbar.token_restrictions, token_buckets. A missing doc or
+// database is BadIdentifier.
+func (a AuthSource) SystemConfig(ctx context.Context, id string) ([]byte, error) {
+	if !plainDocID(id) {
+		return nil, directory.BadIdentifier(id)
+	}
+	return a.s.getRaw(ctx, a.s.client.DB(SystemConfigDB), id, directory.BadIdentifier(id))
+}
+
+// AccountDoc returns doc docID of the account database of accountID as stored (a
+// token_restrictions doc, a user doc). A malformed account id or doc id, a missing
+// database or doc, and a soft-deleted doc are BadIdentifier.
+func (a AuthSource) AccountDoc(ctx context.Context, accountID, docID string) ([]byte, error) {
+	if !plainDocID(docID) {
+		return nil, directory.BadIdentifier(docID)
+	}
+	db, err := a.s.db(accountID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := a.s.getRaw(ctx, db, docID, directory.BadIdentifier(docID))
+	if err != nil {
+		return nil, err
+	}
+	var flags struct {
+		Deleted any `json:"pvt_deleted"`
+	}
+	if json.Unmarshal(raw, &flags) == nil && (flags.Deleted == true || flags.Deleted == "true") {
+		return nil, directory.BadIdentifier(docID)
+	}
+	return raw, nil
 }
 
 // plainDocID reports whether id names an ordinary doc (not _design/, _local/,

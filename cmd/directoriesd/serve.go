@@ -58,6 +58,7 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 	m.handler, err = api.New(api.Config{
 		Directories: directory.NewService(store, nil, nil).WithNotifier(m.bus.notifier()),
 		Auth:        authn,
+		Gate:        newPolicy(cfg, store, reg, m.log),
 		PDF:         reg.InstrumentRenderer("pdf", pdfRenderer),
 		CSV:         reg.InstrumentRenderer("csv", csvRenderer),
 		Observer:    reg,
@@ -112,6 +113,17 @@ func newAuthenticator(cfg Config, store *couchdb.Store) (directory.Authenticator
 		return auth.NewKazoo(cfg.KazooURL, &http.Client{Timeout: cfg.CouchDBTimeout}, store.AuthSource(), opts)
 	}
 	return auth.NewJWT(store.AuthSource(), opts), nil
+}
+
+// newPolicy is crossbar's token bucket and token restrictions, read from KAZOO's
+// databases through the same caches' TTL as authentication.
+func newPolicy(cfg Config, store *couchdb.Store, reg *metrics.Registry, log *slog.Logger) *auth.Policy {
+	return auth.NewPolicy(store.AuthSource(), auth.PolicyOptions{
+		Options:        auth.Options{CacheTTL: cfg.AuthCacheTTL},
+		TrustedProxies: cfg.TrustedProxies,
+		Refused:        reg.Refusals().Refused,
+		Logger:         log,
+	})
 }
 
 // Run listens and serves until ctx is done, then shuts down gracefully: in-flight
