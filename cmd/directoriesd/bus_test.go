@@ -336,3 +336,37 @@ func TestBusBrokerClosesConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestBusAppliesTokenRestrictions: a token_restrictions doc KAZOO saves, and the
+// notice it publishes, restrict the account's tokens within a second, whatever
+// AUTH_CACHE_TTL says.
+func TestBusAppliesTokenRestrictions(t *testing.T) {
+	amqpURL := amqptest.URL(t)
+	f := newBusFixture(t)
+	tok := f.mint(t, auth.Claims{AccountID: f.acct, Method: "cb_api_auth"})
+	svc := startService(t, f.cc, map[string]string{"AMQP_URL": amqpURL, "AUTH_CACHE_TTL": "10m", "NODE_NAME": amqptest.NodeName("directoriesd")})
+	path := "/v2/accounts/" + f.acct + "/directories"
+	waitConsumer(t, svc)
+	if status, body := svc.call(t, tok, "GET", path, ""); status != 200 {
+		t.Fatalf("GET = %d %v", status, body)
+	}
+	revs := couchdbtest.PutDocs(t, f.cc, f.acct, directory.Doc{"_id": auth.TokenRestrictionsDoc, "pvt_type": "token_restrictions",
+		"restrictions": map[string]any{"cb_api_auth": map[string]any{"_": map[string]any{"directories": []any{}}}}})
+	if status, _ := svc.call(t, tok, "GET", path, ""); status != 200 {
+		t.Fatalf("no rules were cached: the new doc should not apply before the notice (status %d)", status)
+	}
+	db := directory.EncodedAccountDBName(f.acct)
+	amqptest.Publish(t, amqpURL, "doc_created."+db+".token_restrictions."+auth.TokenRestrictionsDoc, []byte(`{"Origin-Cache":"kazoo_data_cache","Type":"token_restrictions","Rev":"`+revs[0]+`","Is-Soft-Deleted":false,"Date-Modified":63884419200,"Date-Created":63884419800,"Account-ID":"`+f.acct+`","Database":"`+db+`","ID":"token_restrictions","Node":"kazoo_apps@kz1.example.com","Msg-ID":"5e1f0c9a3b7d2e49","Event-Name":"doc_created","Event-Category":"configuration","App-Version":"4.0.0","App-Name":"datamgr"}`))
+	sent := time.Now()
+	for {
+		status, _ := svc.call(t, tok, "GET", path, "")
+		if status == http.StatusForbidden {
+			t.Logf("restricted %s after the notice", time.Since(sent).Round(time.Millisecond))
+			break
+		}
+		if time.Since(sent) > time.Second {
+			t.Fatalf("still allowed (%d) one second after KAZOO's notice", status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

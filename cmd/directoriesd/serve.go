@@ -54,11 +54,12 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	m.bus = startBus(cfg, m.log, reg, authn, store)
+	policy := newPolicy(cfg, store, reg, m.log)
+	m.bus = startBus(cfg, m.log, reg, authn, policy, store)
 	m.handler, err = api.New(api.Config{
 		Directories: directory.NewService(store, nil, nil).WithNotifier(m.bus.notifier()),
 		Auth:        authn,
-		Gate:        newPolicy(cfg, store, reg, m.log),
+		Gate:        policy,
 		PDF:         reg.InstrumentRenderer("pdf", pdfRenderer),
 		CSV:         reg.InstrumentRenderer("csv", csvRenderer),
 		Observer:    reg,

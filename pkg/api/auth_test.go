@@ -49,8 +49,9 @@ func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 type kazoo struct {
 	e     *env
 	kid   string
-	key   *rsa.PrivateKey
-	clock *testClock
+	key    *rsa.PrivateKey
+	clock  *testClock
+	policy *auth.Policy
 }
 
 // principal is a user (or, for api-key tokens, the account itself) whose identity
@@ -67,7 +68,8 @@ func withKazooAuth(k **kazoo, cacheTTL time.Duration) envHook {
 		couchdbtest.PutSystemKey(e.t, e.cfg, kz.kid, auth.PrivateKeyPEM(kz.key))
 		couchdbtest.SetAuthConfig(e.t, e.cfg)
 		c.Auth = auth.NewJWT(e.store.AuthSource(), auth.Options{Now: kz.clock.Now, CacheTTL: cacheTTL})
-		c.Gate = auth.NewPolicy(e.store.AuthSource(), auth.PolicyOptions{Options: auth.Options{Now: kz.clock.Now, CacheTTL: cacheTTL}})
+		kz.policy = auth.NewPolicy(e.store.AuthSource(), auth.PolicyOptions{Options: auth.Options{Now: kz.clock.Now, CacheTTL: cacheTTL}})
+		c.Gate = kz.policy
 		*k = kz
 	}
 }

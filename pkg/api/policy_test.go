@@ -100,8 +100,8 @@ func TestTokenRestrictions(t *testing.T) {
 		tok := k.token(p)
 		a, b := newDirectory(e, p.account, tok), newDirectory(e, p.account, tok)
 		restrict(e, p.account, `{"_":{"_":{"directories":[{"rules":{"`+a+`":["_"],"#":["GET"]}}]}}}`)
-		tok = k.token(p) // a fresh token: the rules were cached as missing for the first
-		e.flushPolicy(k)
+		want("PATCH before the notice (no rules cached)", status("PATCH", dirsOf(p.account)+"/"+b, tok), 200)
+		k.policy.InvalidateDoc(directory.EncodedAccountDBName(p.account), auth.TokenRestrictionsDoc) // KAZOO's notice
 		want("DELETE first", status("DELETE", dirsOf(p.account)+"/"+a, tok), 200)
 		want("DELETE second", status("DELETE", dirsOf(p.account)+"/"+b, tok), 403)
 		want("PUT", status("PUT", dirsOf(p.account), tok), 403)
@@ -109,7 +109,7 @@ func TestTokenRestrictions(t *testing.T) {
 		qt := k.token(q)
 		c := newDirectory(e, q.account, qt)
 		restrict(e, q.account, `{"_":{"_":{"directories":[{"rules":{"#":["GET"],"`+c+`":["_"]}}]}}}`)
-		e.flushPolicy(k)
+		k.policy.InvalidateDoc(directory.AccountDBName(q.account), auth.TokenRestrictionsDoc)
 		want("reversed: DELETE", status("DELETE", dirsOf(q.account)+"/"+c, qt), 403)
 	})
 
@@ -120,32 +120,25 @@ func TestTokenRestrictions(t *testing.T) {
 			def[method] = json.RawMessage(`{"_":{"_":[{"rules":{"#":["_"]}}],"directories":[{"rules":{"#":["GET"]}}]}}`)
 			return true
 		})
-		e.flushPolicy(k)
+		k.policy.InvalidateDoc("system_config", auth.RestrictionsConfigDoc)
 		p := k.user(couchdbtest.NewAccount(t, e.cfg))
 		tok := k.token(p, func(c *auth.Claims) { c.Method = method })
 		want("GET", status("GET", dirsOf(p.account), tok), 200)
 		want("PUT", status("PUT", dirsOf(p.account), tok), 403)
 		// An account doc defining the method (or _) wins over the system config.
 		restrict(e, p.account, `{"`+method+`":{"_":{"directories":[{"rules":{"#":["_"]}}]}}}`)
-		e.flushPolicy(k)
+		k.policy.InvalidateDoc(directory.EncodedAccountDBName(p.account), auth.TokenRestrictionsDoc)
 		want("PUT with the account's own rules", status("PUT", dirsOf(p.account), tok), 201)
 		// A superduper admin's tokens are never restricted.
 		restrict(e, h.admin.account, `{"_":{"_":{"directories":[]}}}`)
-		e.flushPolicy(k)
 		want("superduper PUT", status("PUT", dirsOf(h.admin.account), k.token(h.admin)), 201)
 	})
 
 	t.Run("malformed rules deny", func(t *testing.T) {
 		p := k.user(couchdbtest.NewAccount(t, e.cfg))
 		restrict(e, p.account, `{"_":["GET"]}`)
-		e.flushPolicy(k)
 		want("GET", status("GET", dirsOf(p.account), k.token(p)), 403)
 	})
-}
-
-// flushPolicy drops the policy's cached rules, as KAZOO's doc-change notices do.
-func (e *env) flushPolicy(k *kazoo) {
-	k.clock.Advance(2 * time.Minute)
 }
 
 // TestRateLimit charges crossbar's token bucket through the whole stack: per client
