@@ -47,8 +47,8 @@ func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 // kazoo is a KAZOO installation's auth data in the env's CouchDB, stored as KAZOO
 // stores it, and mints the tokens KAZOO would issue.
 type kazoo struct {
-	e     *env
-	kid   string
+	e      *env
+	kid    string
 	key    *rsa.PrivateKey
 	clock  *testClock
 	policy *auth.Policy
