@@ -2,7 +2,6 @@ package couchdb
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -162,8 +161,9 @@ func (a AuthSource) SystemConfig(ctx context.Context, id string) ([]byte, error)
 }
 
 // AccountDoc returns doc docID of the account database of accountID as stored (a
-// token_restrictions doc, a user doc). A malformed account id or doc id, a missing
-// database or doc, and a soft-deleted doc are BadIdentifier.
+// token_restrictions doc, a user doc), soft-deleted or not: crossbar reads both with
+// open_cache_doc, which does not skip soft-deleted docs. A malformed account id or doc
+// id, a missing database or doc are BadIdentifier.
 func (a AuthSource) AccountDoc(ctx context.Context, accountID, docID string) ([]byte, error) {
 	if !plainDocID(docID) {
 		return nil, directory.BadIdentifier(docID)
@@ -172,17 +172,7 @@ func (a AuthSource) AccountDoc(ctx context.Context, accountID, docID string) ([]
 	if err != nil {
 		return nil, err
 	}
-	raw, err := a.s.getRaw(ctx, db, docID, directory.BadIdentifier(docID))
-	if err != nil {
-		return nil, err
-	}
-	var flags struct {
-		Deleted any `json:"pvt_deleted"`
-	}
-	if json.Unmarshal(raw, &flags) == nil && (flags.Deleted == true || flags.Deleted == "true") {
-		return nil, directory.BadIdentifier(docID)
-	}
-	return raw, nil
+	return a.s.getRaw(ctx, db, docID, directory.BadIdentifier(docID))
 }
 
 // plainDocID reports whether id names an ordinary doc (not _design/, _local/,

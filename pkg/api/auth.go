@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strings"
@@ -33,10 +34,16 @@ func requestToken(req *http.Request, r *request) (token string, charged bool) {
 
 // admit runs crossbar's admission after the account check: the token bucket (429),
 // authentication (401), then token restrictions and the account-tree check (403; a
-// restrictions denial wins, as its `stop` beats cb_simple_authz's answer).
+// restrictions denial wins, as its `stop` beats cb_simple_authz's answer). A token
+// whose account's trial has ended is refused before the bucket is charged (crossbar's
+// early authentication answers that 400 first).
 func (s *Server) admit(c echo.Context, r *request) error {
 	req := c.Request()
 	ctx := req.Context()
+	id, authErr := s.authenticateToken(ctx, req, r)
+	if directory.IsCode(authErr, directory.ECodeValidation) {
+		return authErr
+	}
 	var access directory.Access
 	if s.cfg.Gate != nil {
 		access = directory.Access{
@@ -53,12 +60,8 @@ func (s *Server) admit(c echo.Context, r *request) error {
 			}
 		}
 	}
-	if r.token == "" {
-		return directory.Errorf(directory.ECodeUnauthorized, "no credentials")
-	}
-	id, err := s.cfg.Auth.Authenticate(ctx, directory.Credentials{Token: r.token, AccountID: req.Header.Get("X-Auth-Account-ID")})
-	if err != nil {
-		return err
+	if authErr != nil {
+		return authErr
 	}
 	if s.cfg.Gate != nil {
 		if err := s.cfg.Gate.Restrict(ctx, id, access); err != nil {
@@ -70,6 +73,14 @@ func (s *Server) admit(c echo.Context, r *request) error {
 	}
 	r.identity = &id
 	return nil
+}
+
+// authenticateToken verifies the request's token (401 when there is none).
+func (s *Server) authenticateToken(ctx context.Context, req *http.Request, r *request) (directory.Identity, error) {
+	if r.token == "" {
+		return directory.Identity{}, directory.Errorf(directory.ECodeUnauthorized, "no credentials")
+	}
+	return s.cfg.Auth.Authenticate(ctx, directory.Credentials{Token: r.token, AccountID: req.Header.Get("X-Auth-Account-ID")})
 }
 
 // pathArgs are the directories endpoint's path arguments, as crossbar's req_nouns

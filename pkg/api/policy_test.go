@@ -134,6 +134,13 @@ func TestTokenRestrictions(t *testing.T) {
 		want("superduper PUT", status("PUT", dirsOf(h.admin.account), k.token(h.admin)), 201)
 	})
 
+	t.Run("soft-deleted rules still apply, as crossbar reads them", func(t *testing.T) {
+		p := k.user(couchdbtest.NewAccount(t, e.cfg))
+		couchdbtest.PutDocs(e.t, e.cfg, p.account, directory.Doc{"_id": auth.TokenRestrictionsDoc, "pvt_deleted": true,
+			"pvt_type": "token_restrictions", "restrictions": json.RawMessage(`{"_":{"_":{"directories":[{"rules":{"#":["GET"]}}]}}}`)})
+		want("PUT", status("PUT", dirsOf(p.account), k.token(p)), 403)
+	})
+
 	t.Run("malformed rules deny", func(t *testing.T) {
 		p := k.user(couchdbtest.NewAccount(t, e.cfg))
 		restrict(e, p.account, `{"_":["GET"]}`)
@@ -154,6 +161,12 @@ func TestRateLimit(t *testing.T) {
 	}
 	get := func(token string, headers ...string) *httptest.ResponseRecorder {
 		return e.do("GET", e.path(""), "", append([]string{"X-Auth-Token: " + token}, headers...)...)
+	}
+	// A token whose account's trial ended gets crossbar's 400 from early
+	// authentication, before the bucket: it pays nothing.
+	trial := k.user(couchdbtest.NewAccount(t, e.cfg, couchdbtest.WithTrialExpires(gregorian(fixedNow.Add(-time.Hour)))))
+	for range 3 {
+		wantStatus(t, get(k.token(trial)), 400)
 	}
 	wantStatus(t, get(tok), 200)
 	wantStatus(t, get("not-a-token"), 401) // paid, then refused

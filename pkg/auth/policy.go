@@ -8,8 +8,9 @@ import (
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
-// PolicySource is what Policy reads from KAZOO's databases. A missing (or
-// soft-deleted) doc is ECodeBadIdentifier; an unreachable datastore ECodeUnavailable.
+// PolicySource is what Policy reads from KAZOO's databases. A missing doc is
+// ECodeBadIdentifier (a soft-deleted one is returned, as crossbar's open_cache_doc
+// does); an unreachable datastore ECodeUnavailable.
 type PolicySource interface {
 	AccountSource
 	// SystemConfig returns the JSON of doc id in system_config, as stored.
