@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kazoo-directories/kazoo-directories/pdf"
 )
 
 // Config is every setting of the service. All come from the environment, parsed once
@@ -27,7 +29,8 @@ type Config struct {
 	AuthCacheTTL  time.Duration // AUTH_CACHE_TTL: keys, account docs, secrets
 	AuthClockSkew time.Duration // AUTH_CLOCK_SKEW: tolerance on exp/nbf
 
-	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), e.g. a CJK fallback
+	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), tried before the embedded fonts
+	PDFFontDirs  []string // PDF_FONT_DIRS: where installed fonts are looked for (colon-separated)
 	PDFLocale    string   // PDF_LOCALE: collation locale for member order
 
 	KazooVersion string // KAZOO_VERSION: the envelope's `version`
@@ -96,6 +99,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	dur("AUTH_CLOCK_SKEW", &c.AuthClockSkew)
 	if v := strings.TrimSpace(getenv("PDF_FONT_FILES")); v != "" {
 		c.PDFFontFiles = strings.Split(v, ":")
+	}
+	c.PDFFontDirs = pdf.DefaultFontDirs(strings.TrimSpace(getenv("HOME")))
+	if v := strings.TrimSpace(getenv("PDF_FONT_DIRS")); v != "" {
+		c.PDFFontDirs = strings.Split(v, ":")
 	}
 	str("PDF_LOCALE", &c.PDFLocale)
 	str("KAZOO_VERSION", &c.KazooVersion)
