@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -48,15 +49,7 @@ func (fs *fontSet) discover(dirs []string) (added bool) {
 		if len(missing) == 0 || len(fs.faces) >= maxFaces {
 			return added
 		}
-		info, err := os.Stat(path)
-		if err != nil || info.Size() > maxFontFileSize {
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil || checkTrueType(data) != nil {
-			continue
-		}
-		f, err := sfnt.Parse(data)
+		f, file, err := openFont(path)
 		if err != nil {
 			continue
 		}
@@ -73,14 +66,44 @@ func (fs *fontSet) discover(dirs []string) (added bool) {
 				rest = append(rest, s)
 			}
 		}
+		file.Close()
 		if only == nil {
 			continue
 		}
-		if fs.add(path, data, only) == nil {
+		data, err := os.ReadFile(path)
+		if err == nil && fs.add(path, data, only) == nil {
 			missing, added = rest, true
 		}
 	}
 	return added
+}
+
+// openFont opens a TrueType font file for cmap lookups without reading all of it.
+func openFont(path string) (*sfnt.Font, *os.File, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := file.Stat()
+	if err == nil && info.Size() > maxFontFileSize {
+		err = errors.New("too large")
+	}
+	var magic [12]byte
+	if err == nil {
+		_, err = file.ReadAt(magic[:], 0)
+	}
+	if err == nil {
+		err = checkTrueType(magic[:])
+	}
+	var f *sfnt.Font
+	if err == nil {
+		f, err = sfnt.ParseReaderAt(file)
+	}
+	if err != nil {
+		file.Close()
+		return nil, nil, err
+	}
+	return f, file, nil
 }
 
 // fontFiles lists the .ttf files under dirs, regular sans styles first, then by path.
