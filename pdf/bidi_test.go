@@ -1,9 +1,12 @@
 package pdf
 
 import (
+	"maps"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"golang.org/x/text/unicode/bidi"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -65,4 +68,31 @@ func TestShapeArabic(t *testing.T) {
 	if strings.ContainsRune(shapeArabic("لا", func(r rune) bool { return r != 0xFEFB }), 0xFEFB) {
 		t.Error("ligature used although no font has it")
 	}
+}
+
+// FuzzVisual: any line comes back as a reordering of its runes (brackets may be
+// mirrored), without panicking.
+func FuzzVisual(f *testing.F) {
+	for _, s := range []string{"abc עברית 123 def", "לוי 2 Smith", "(דוד) [x]", "ﻣﺤﻤﺪ ١٢٣", "a\u0301ב\u05b8", "1.2,3 ש $4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		got := visual(s)
+		count := func(s string) map[rune]int {
+			m := map[rune]int{}
+			for _, r := range s {
+				if p, _ := bidi.LookupRune(r); p.IsBracket() {
+					r = '('
+				}
+				m[r]++
+			}
+			return m
+		}
+		if !maps.Equal(count(got), count(s)) {
+			t.Errorf("visual(%q) = %q: not a reordering", s, got)
+		}
+	})
 }
