@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kazoo-directories/kazoo-directories/amqp"
+	"github.com/kazoo-directories/kazoo-directories/pdf"
 	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
 )
 
@@ -37,7 +38,8 @@ type Config struct {
 	// client for rate limiting. nil: KAZOO's setting (default 127.0.0.1).
 	TrustedProxies []netip.Prefix
 
-	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), e.g. a CJK fallback
+	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), tried before the embedded fonts
+	PDFFontDirs  []string // PDF_FONT_DIRS: where installed fonts are looked for (colon-separated)
 	PDFLocale    string   // PDF_LOCALE: collation locale for member order
 
 	KazooVersion string // KAZOO_VERSION: the envelope's `version`
@@ -118,6 +120,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if v := strings.TrimSpace(getenv("PDF_FONT_FILES")); v != "" {
 		c.PDFFontFiles = strings.Split(v, ":")
+	}
+	c.PDFFontDirs = pdf.DefaultFontDirs(strings.TrimSpace(getenv("HOME")))
+	if v := strings.TrimSpace(getenv("PDF_FONT_DIRS")); v != "" {
+		c.PDFFontDirs = strings.Split(v, ":")
 	}
 	str("PDF_LOCALE", &c.PDFLocale)
 	str("KAZOO_VERSION", &c.KazooVersion)

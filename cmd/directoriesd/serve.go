@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -44,11 +45,14 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	pdfRenderer, err := pdf.New(pdf.Options{FontFiles: cfg.PDFFontFiles, Locale: cfg.PDFLocale, Logger: m.log})
+	pdfRenderer, err := pdf.New(pdf.Options{FontFiles: cfg.PDFFontFiles, FontDirs: cfg.PDFFontDirs, Locale: cfg.PDFLocale, Logger: m.log})
 	if err != nil {
 		m.Close()
 		return nil, err
 	}
+	// Parsing the fonts leaves tens of MB of garbage; hand it back now rather than
+	// carry it as resident memory until the heap grows into it.
+	debug.FreeOSMemory()
 	csvRenderer, err := pdf.NewCSV(cfg.PDFLocale)
 	if err != nil {
 		m.Close()
