@@ -27,12 +27,9 @@ func TestMain(m *testing.M) {
 // it differs from Apache CouchDB (see couchdbtest/server/README.md). They run
 // against a real CouchDB (COUCHDB_URL).
 var compatQuirks = map[string]string{
-	"Server/InvalidNames":     "compat server: accepts database names starting with _",
 	"Server/AllDBs":           "compat server: _all_dbs ignores startkey/endkey/limit/skip and is unsorted",
 	"Docs/DeleteAndRecreate":  "compat server: DELETE with a stale rev answers 404, CouchDB 409",
 	"Docs/ReservedIDs":        "compat server: an unknown _ member answers 500, CouchDB 400",
-	"Docs/Stats":              "compat server: no doc_del_count",
-	"Bulk/RevsDiff":           "compat server: _revs_diff has no possible_ancestors",
 	"AllDocs/Ranges":          "compat server: offset ignores the rows before startkey",
 	"Views/Options":           "compat server: startkey_docid is ignored",
 	"Views/BrokenMap":         "compat server: a broken map function silently yields an empty view",
