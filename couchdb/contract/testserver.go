@@ -80,5 +80,28 @@ func TestServerDifferences() map[string]Difference {
 				}
 			},
 		},
+		"Docs/ReservedIDs": {
+			Why: "CouchDB answers 400 for an unknown _ member; the test server answers 500",
+			Run: func(t *testing.T, c *kivik.Client) {
+				db := newDB(t, c)
+				_, err := db.Put(ctx(), "_bad", doc{"a": 1})
+				wantStatus(t, "Put(_bad)", err, http.StatusBadRequest)
+				_, err = db.Put(ctx(), "x", doc{"_foo": 1})
+				wantStatus(t, "Put with _foo", err, http.StatusInternalServerError)
+				put(t, db, "_design/ok", doc{"language": "javascript"})
+			},
+		},
+		"Views/BrokenMap": {
+			Why: "CouchDB refuses a map function that does not compile; the test server stores it and the view is silently empty",
+			Run: func(t *testing.T, c *kivik.Client) {
+				db := newDB(t, c)
+				put(t, db, "a", doc{})
+				put(t, db, "_design/broken", doc{"views": doc{"v": doc{"map": "function(doc) { emit(doc._id"}}})
+				res, err := tryCollect(db.Query(ctx(), "broken", "v"))
+				if err != nil || len(res.rows) != 0 {
+					t.Fatalf("broken map on the test server: %v %v, want an empty view", res.rows, err)
+				}
+			},
+		},
 	}
 }
