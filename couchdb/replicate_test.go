@@ -2,6 +2,7 @@ package couchdb_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"testing"
 
@@ -82,8 +83,27 @@ func TestClientReplicationAttachments(t *testing.T) {
 	dst := couchdbtest.NewAccount(t, cfg)
 	couchdbtest.PutAttachment(t, cfg, directory.AccountDBName(src), "withatt", "a.txt", "text/plain", []byte("hello"))
 	client := kivikClient(t, cfg)
-	_, err := kivik.Replicate(context.Background(), client.DB(directory.AccountDBName(dst)), client.DB(directory.AccountDBName(src)))
-	if kivik.HTTPStatus(err) != http.StatusPreconditionFailed {
-		t.Errorf("replicating an attachment: %v; if kivik now copies attachments, update the test server README", err)
+	ctx := context.Background()
+	target := client.DB(directory.AccountDBName(dst))
+	_, err := kivik.Replicate(ctx, target, client.DB(directory.AccountDBName(src)))
+	if couchdbtest.TestServer() {
+		// Test-server difference: its open_revs answer is JSON without the
+		// attachments, so the target refuses the stubs.
+		if kivik.HTTPStatus(err) != http.StatusPreconditionFailed {
+			t.Errorf("replicating an attachment on the test server: %v, want 412; if kivik now copies attachments, update the test server README", err)
+		}
+		return
+	}
+	// Apache CouchDB (and the embedded store) send the attachments with open_revs.
+	if err != nil {
+		t.Fatalf("replicating an attachment: %v", err)
+	}
+	att, err := target.GetAttachment(ctx, "withatt", "a.txt")
+	if err != nil {
+		t.Fatalf("replicated attachment: %v", err)
+	}
+	defer att.Content.Close()
+	if b, _ := io.ReadAll(att.Content); string(b) != "hello" || att.ContentType != "text/plain" {
+		t.Errorf("replicated attachment: %q %s", b, att.ContentType)
 	}
 }

@@ -102,30 +102,59 @@ func testPutAttachment(t *testing.T, c *kivik.Client) {
 
 func localTests() group {
 	return group{name: "Local", tests: []test{
-		{"CRUD", func(t *testing.T, c *kivik.Client) {
-			db := newDB(t, c)
-			rev, err := db.Put(ctx(), "_local/ckpt", doc{"seq": 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := get(t, db, "_local/ckpt"); got["seq"] != 1.0 || got["_rev"] != rev {
-				t.Fatalf("Get local: %v (rev %q)", got, rev)
-			}
-			_, err = db.Put(ctx(), "_local/ckpt", doc{"seq": 2})
-			wantStatus(t, "local without rev", err, http.StatusConflict)
-			rev2 := put(t, db, "_local/ckpt", doc{"_rev": rev, "seq": 2})
-			res := collect(t, db.AllDocs(ctx()))
-			if len(res.rows) != 0 {
-				t.Fatalf("local doc in _all_docs: %v", res.rows)
-			}
-			ch := db.Changes(ctx())
-			for ch.Next() {
-				t.Fatalf("local doc in _changes: %s", ch.ID())
-			}
-			if _, err := db.Delete(ctx(), "_local/ckpt", rev2); err != nil {
-				t.Fatalf("Delete local: %v", err)
-			}
-			wantStatus(t, "Get deleted local", db.Get(ctx(), "_local/ckpt").Err(), http.StatusNotFound)
-		}},
+		{"CRUD", testLocalCRUD},
+		{"WriteWithoutRev", testLocalWriteWithoutRev},
 	}}
+}
+
+func testLocalCRUD(t *testing.T, c *kivik.Client) {
+	db := newDB(t, c)
+	rev, err := db.Put(ctx(), "_local/ckpt", doc{"seq": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, db, "_local/ckpt"); got["seq"] != 1.0 || got["_rev"] != rev || rev != "0-1" {
+		t.Fatalf("Get local: %v (rev %q)", got, rev)
+	}
+	rev2 := put(t, db, "_local/ckpt", doc{"_rev": rev, "seq": 2})
+	if rev2 != "0-2" {
+		t.Fatalf("rev after an update: %q, want 0-2", rev2)
+	}
+	res := collect(t, db.AllDocs(ctx()))
+	if len(res.rows) != 0 {
+		t.Fatalf("local doc in _all_docs: %v", res.rows)
+	}
+	ch := db.Changes(ctx())
+	for ch.Next() {
+		t.Fatalf("local doc in _changes: %s", ch.ID())
+	}
+	if _, err := db.Delete(ctx(), "_local/ckpt", rev2); err != nil {
+		t.Fatalf("Delete local: %v", err)
+	}
+	wantStatus(t, "Get deleted local", db.Get(ctx(), "_local/ckpt").Err(), http.StatusNotFound)
+	_, err = db.Delete(ctx(), "_local/ckpt", rev2)
+	wantStatus(t, "Delete missing local", err, http.StatusNotFound)
+}
+
+// testLocalWriteWithoutRev: _local docs have no revision tree: CouchDB writes
+// whatever revision it is given plus one (no rev: 0-1) and never answers 409.
+func testLocalWriteWithoutRev(t *testing.T, c *kivik.Client) {
+	db := newDB(t, c)
+	put(t, db, "_local/ckpt", doc{"seq": 1})
+	put(t, db, "_local/ckpt", doc{"_rev": "0-1", "seq": 2})
+	rev, err := db.Put(ctx(), "_local/ckpt", doc{"seq": 3})
+	if err != nil || rev != "0-1" {
+		t.Fatalf("Put local without rev over 0-2: %q %v, want 0-1", rev, err)
+	}
+	if got := get(t, db, "_local/ckpt"); got["seq"] != 3.0 || got["_rev"] != "0-1" {
+		t.Fatalf("after a write without rev: %v", got)
+	}
+	rev, err = db.Put(ctx(), "_local/ckpt", doc{"_rev": "0-7", "seq": 4})
+	if err != nil || rev != "0-8" {
+		t.Fatalf("Put local with a stale rev: %q %v, want 0-8", rev, err)
+	}
+	if _, err := db.Delete(ctx(), "_local/ckpt", "0-3"); err != nil {
+		t.Fatalf("Delete local with a stale rev: %v", err)
+	}
+	wantStatus(t, "Get deleted local", db.Get(ctx(), "_local/ckpt").Err(), http.StatusNotFound)
 }

@@ -34,7 +34,10 @@ func testBulkDocs(t *testing.T, c *kivik.Client) {
 	if res[1].ID != "b" || !isStatus(res[1].Error, http.StatusConflict) {
 		t.Fatalf("result b: %+v", res[1])
 	}
-	if res[2].ID != "c" || !isStatus(res[2].Error, http.StatusConflict) {
+	// A _rev for a doc that does not exist: Apache CouchDB 3.5 with q=2 answers 409
+	// for some ids and stores the doc as the next revision for others (it depends
+	// on the shard); a PUT of the same answers 409 everywhere.
+	if res[2].ID != "c" || (!isStatus(res[2].Error, http.StatusConflict) && (res[2].Error != nil || res[2].Rev[:2] != "2-")) {
 		t.Fatalf("result c: %+v", res[2])
 	}
 	if res[3].ID == "" || res[3].Error != nil {

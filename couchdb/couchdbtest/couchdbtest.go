@@ -46,6 +46,8 @@ const (
 	EnvBackend  = "TEST_BACKEND"
 	// envDataDir carries the embedded backend's data directory from Main to Config.
 	envDataDir = "COUCHDBTEST_DATA_DIR"
+	// envTestServer marks that Main started the test server (COUCHDB_URL was not set).
+	envTestServer = "COUCHDBTEST_TEST_SERVER"
 )
 
 // Values of TEST_BACKEND.
@@ -56,6 +58,11 @@ const (
 
 // Embedded reports whether TEST_BACKEND selects the embedded store.
 func Embedded() bool { return os.Getenv(EnvBackend) == BackendEmbedded }
+
+// TestServer reports whether Config's server is the PouchDB-based test server that
+// Main started, as opposed to the embedded store or a real CouchDB at COUCHDB_URL:
+// for tests that assert where the test server differs from Apache CouchDB.
+func TestServer() bool { return !Embedded() && os.Getenv(envTestServer) != "" }
 
 // SkipEmbedded skips the test on the embedded backend, for tests about a CouchDB
 // server's HTTP side (processes, ports, credentials, the compat server's fixes);
@@ -91,6 +98,10 @@ func Main(m *testing.M) int {
 	}
 	defer srv.Stop() //nolint:errcheck
 	if err := os.Setenv(EnvURL, srv.URL); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := os.Setenv(envTestServer, "1"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

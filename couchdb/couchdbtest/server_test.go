@@ -188,7 +188,8 @@ func TestPutDBDocsRestores(t *testing.T) {
 }
 
 // TestCounting: the counter sees every request of the store, on either backend, in
-// the form CouchDB receives it.
+// the form CouchDB receives it; a store with credentials logs in (POST /_session)
+// once, before its first request, and that handshake is counted on its own.
 func TestCounting(t *testing.T) {
 	cfg := Config(t)
 	ct := Counting(&cfg)
@@ -202,10 +203,33 @@ func TestCounting(t *testing.T) {
 	if reqs := ct.Requests(); len(reqs) != 1 || reqs[0] != want || ct.Count() != 1 {
 		t.Errorf("requests = %v, want [%s]", reqs, want)
 	}
+	wantHandshakes := 0
+	if hasCredentials(cfg) {
+		wantHandshakes = 1
+	}
+	if n := ct.Handshakes(); n != wantHandshakes {
+		t.Errorf("first request of a new store: %d handshakes, want %d", n, wantHandshakes)
+	}
 	ct.Reset()
-	if ct.Count() != 0 || len(ct.Requests()) != 0 {
+	if _, err := store.Doc(context.Background(), id, id); err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.Handshakes(); n != 0 || ct.Count() != 1 {
+		t.Errorf("second request: %d handshakes and %v, want none and one request", n, ct.Requests())
+	}
+	ct.Reset()
+	if ct.Count() != 0 || len(ct.Requests()) != 0 || ct.Handshakes() != 0 {
 		t.Error("Reset kept requests")
 	}
+}
+
+// hasCredentials reports whether cfg logs in to its server (cookie auth).
+func hasCredentials(cfg couchdb.Config) bool {
+	if cfg.Driver == couchdb.EmbeddedDriver {
+		return false
+	}
+	u, err := url.Parse(cfg.URL)
+	return cfg.User != "" || (err == nil && u.User != nil && u.User.Username() != "")
 }
 
 // TestCountingSeeds: over HTTP the helpers' requests go through the counter too.

@@ -12,13 +12,22 @@ import (
 // that carries them ("METHOD /path?query"); on the embedded store, which has no HTTP,
 // it records the store's couchdb.Config.OnRequest calls ("METHOD /path", the request
 // CouchDB would have received).
+//
+// Cookie authentication's handshake (POST /_session, sent by the client before its
+// first authenticated request and again when the cookie expires) is not a request of
+// the operation: it is counted apart, in Handshakes, so that counts are the same on a
+// server with credentials (Apache CouchDB) and one without (the test server).
 type CountingTransport struct {
 	// Base carries the requests (nil: http.DefaultTransport).
 	Base http.RoundTripper
 
-	mu   sync.Mutex
-	reqs []string
+	mu         sync.Mutex
+	reqs       []string
+	handshakes int
 }
+
+// sessionPath is where cookie authentication logs in.
+const sessionPath = "/_session"
 
 // Counting makes cfg's store report its requests to a new CountingTransport and
 // returns it: through cfg.Transport over HTTP, through cfg.OnRequest (after any hook
@@ -45,13 +54,20 @@ func (t *CountingTransport) record(line string) {
 	t.mu.Unlock()
 }
 
-// RoundTrip records "METHOD /path?query" and passes the request on.
+// RoundTrip records "METHOD /path?query" (a cookie-auth handshake only as counted in
+// Handshakes) and passes the request on.
 func (t *CountingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	line := req.Method + " " + req.URL.EscapedPath()
-	if req.URL.RawQuery != "" {
-		line += "?" + req.URL.RawQuery
+	if req.Method == http.MethodPost && req.URL.Path == sessionPath {
+		t.mu.Lock()
+		t.handshakes++
+		t.mu.Unlock()
+	} else {
+		line := req.Method + " " + req.URL.EscapedPath()
+		if req.URL.RawQuery != "" {
+			line += "?" + req.URL.RawQuery
+		}
+		t.record(line)
 	}
-	t.record(line)
 	base := t.Base
 	if base == nil {
 		base = http.DefaultTransport
@@ -59,7 +75,8 @@ func (t *CountingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return base.RoundTrip(req)
 }
 
-// Count returns the number of requests since creation or the last Reset.
+// Count returns the number of requests since creation or the last Reset, handshakes
+// not included.
 func (t *CountingTransport) Count() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -73,9 +90,18 @@ func (t *CountingTransport) Requests() []string {
 	return append([]string(nil), t.reqs...)
 }
 
-// Reset forgets the recorded requests.
+// Handshakes returns the number of cookie-auth logins (POST /_session) since creation
+// or the last Reset: none against a server without credentials.
+func (t *CountingTransport) Handshakes() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.handshakes
+}
+
+// Reset forgets the recorded requests and handshakes.
 func (t *CountingTransport) Reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reqs = nil
+	t.handshakes = 0
 }

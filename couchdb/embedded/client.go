@@ -271,9 +271,8 @@ func readStringRange(p params, textKeys bool) (*stringRange, error) {
 	} else if ok {
 		r.start, r.end, r.hasStart, r.hasEnd, r.inclusiveEnd = k, k, true, true, true
 	}
-	if r.hasStart && r.hasEnd && r.reversed() {
-		return nil, errQueryParse("No rows can match your key range, reverse your start_key and end_key or set descending=true")
-	}
+	// A reversed range (start after end) matches nothing: CouchDB answers an empty
+	// result for _all_docs and _all_dbs, not 400 as for views.
 	return r, nil
 }
 
@@ -286,14 +285,6 @@ func stringKey(raw []byte, ok bool, err error) ([]byte, bool, error) {
 		return nil, false, errQueryParse("Invalid key %s: document ids are strings", raw)
 	}
 	return []byte(s), true, nil
-}
-
-func (r *stringRange) reversed() bool {
-	c := bytes.Compare(r.start, r.end)
-	if r.descending {
-		return c < 0
-	}
-	return c > 0
 }
 
 // contains reports whether k lies between the start and end keys in the

@@ -236,7 +236,10 @@ func (db *db) GetRev(ctx context.Context, docID string, options driver.Options) 
 }
 
 // OpenRevs returns the requested revisions (["all"]: every leaf), each as a row
-// with the document, or with a 404 error and Rev set for an unknown revision.
+// with the document, or with a 404 error and Rev set for an unknown revision. Each
+// row carries its attachments' content whatever the options say, as CouchDB's
+// multipart open_revs answer (what kivik's CouchDB driver asks for) does: that is
+// how kivik's replication copies attachments.
 func (db *db) OpenRevs(ctx context.Context, docID string, revs []string, options driver.Options) (driver.Rows, error) {
 	if docID == "" {
 		return nil, errMissingArg("docID")
@@ -245,7 +248,7 @@ func (db *db) OpenRevs(ctx context.Context, docID string, revs []string, options
 	if err != nil {
 		return nil, err
 	}
-	o.rev = ""
+	o.rev, o.attachments = "", true
 	var rows []driver.Row
 	err = db.c.viewDB(ctx, db.name, func(d *dbTx) error {
 		raw := d.doc.Get([]byte(docID))

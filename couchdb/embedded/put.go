@@ -199,17 +199,12 @@ func newDocID() string {
 
 func localRev(n int) string { return "0-" + strconv.Itoa(n) }
 
-// putLocal writes or deletes a _local document. Local documents have no history:
-// the revision is a counter "0-N" and a write must name the current one.
+// putLocal writes or deletes a _local document. Local documents have no history
+// and, as in CouchDB (couch_db_updater:increment_local_doc_revs), no conflicts: the
+// revision is a counter "0-N", a write stores the given revision plus one (no
+// revision: 0-1), whatever is stored; a delete removes the doc whatever revision it
+// names (404 when there is none).
 func putLocal(d *dbTx, id string, in *incomingDoc) (string, error) {
-	cur := 0
-	if raw := d.local.Get([]byte(id)); raw != nil {
-		var l localDoc
-		if err := json.Unmarshal(raw, &l); err != nil {
-			return "", errCorrupt
-		}
-		cur = l.Rev
-	}
 	given := 0
 	if in.Rev != "" {
 		n, ok := strings.CutPrefix(in.Rev, "0-")
@@ -220,22 +215,16 @@ func putLocal(d *dbTx, id string, in *incomingDoc) (string, error) {
 		given = g
 	}
 	if in.Deleted {
-		if cur == 0 {
+		if d.local.Get([]byte(id)) == nil {
 			return "", errDocMissing
-		}
-		if given != cur {
-			return "", errConflict
 		}
 		return "0-0", d.local.Delete([]byte(id))
 	}
-	if given != cur {
-		return "", errConflict
-	}
-	raw, err := json.Marshal(localDoc{Rev: cur + 1, Body: in.Body})
+	raw, err := json.Marshal(localDoc{Rev: given + 1, Body: in.Body})
 	if err != nil {
 		return "", err
 	}
-	return localRev(cur + 1), d.local.Put([]byte(id), raw)
+	return localRev(given + 1), d.local.Put([]byte(id), raw)
 }
 
 // editAttachments makes a new revision of a document with its attachments
