@@ -1,7 +1,6 @@
 package couchdb
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -84,7 +83,7 @@ func (s *Store) queryOnce(ctx context.Context, db *kivik.DB, view string, params
 	defer rs.Close()
 	var rows []directory.Row
 	for rs.Next() {
-		r, err := scanRow(rs, docs)
+		r, err := scanRow(rs, docs, view != usersView)
 		if err != nil {
 			return nil, translate(err, path, nil)
 		}
@@ -96,26 +95,26 @@ func (s *Store) queryOnce(ctx context.Context, db *kivik.DB, view string, params
 	return rows, nil
 }
 
-// scanRow reads one view row, keeping numbers as json.Number.
-func scanRow(rs *kivik.ResultSet, docs bool) (directory.Row, error) {
+// scanRow reads one view row, keeping numbers as json.Number. The key is decoded
+// only when withKey (Members ignores it).
+func scanRow(rs *kivik.ResultSet, docs, withKey bool) (directory.Row, error) {
 	var r directory.Row
 	var err error
 	if r.ID, err = rs.ID(); err != nil {
 		return r, err
 	}
-	var key, value json.RawMessage
-	if err := rs.ScanKey(&key); err != nil {
-		return r, err
+	if withKey {
+		var key rawValue
+		if err := rs.ScanKey(&key); err != nil {
+			return r, err
+		}
+		r.Key = key.v
 	}
+	var value rawValue
 	if err := rs.ScanValue(&value); err != nil {
 		return r, err
 	}
-	if r.Key, err = decodeAny(key); err != nil {
-		return r, err
-	}
-	if r.Value, err = decodeAny(value); err != nil {
-		return r, err
-	}
+	r.Value = value.v
 	if docs {
 		var doc json.RawMessage
 		if err := rs.ScanDoc(&doc); err == nil && !isNull(doc) {
@@ -125,16 +124,4 @@ func scanRow(rs *kivik.ResultSet, docs bool) (directory.Row, error) {
 		}
 	}
 	return r, nil
-}
-
-// decodeAny decodes a JSON value with numbers as json.Number; empty input is nil.
-func decodeAny(raw json.RawMessage) (any, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	err := dec.Decode(&v)
-	return v, err
 }

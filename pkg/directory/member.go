@@ -43,3 +43,42 @@ func (m Member) FirstName() string { return m.User.String("first_name") }
 
 // LastName returns the member doc's last_name ("" if unknown).
 func (m Member) LastName() string { return m.User.String("last_name") }
+
+// MemberRefs marshals as the `users` of a directory GET: one {"user_id", "callflow_id"}
+// object per member, in order, callflow_id omitted when CallflowID is not ok. It writes
+// the whole list into one buffer (a directory of 10,000 members is one allocation
+// pass, not one encoder per member).
+type MemberRefs []Member
+
+// MarshalJSON implements json.Marshaler.
+func (ms MemberRefs) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+len(ms)*64)
+	b = append(b, '[')
+	for i, m := range ms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"user_id":`...)
+		b = appendJSONString(b, m.UserID)
+		if cf, ok := m.CallflowID(); ok {
+			b = append(b, `,"callflow_id":`...)
+			b = appendJSONString(b, cf)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+// appendJSONString appends s as a JSON string the way marshalNoEscape writes it: plain
+// printable ASCII as is, anything else through encoding/json (no HTML escaping).
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			v, _ := marshalNoEscape(s)
+			return append(b, v...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}

@@ -142,24 +142,18 @@ func (s *Service) Get(ctx context.Context, accountID, id string, f Filters) (Res
 	case err != nil:
 		return Result{}, err
 	default:
-		users := make([]any, 0, len(members))
-		for _, m := range members {
-			if f.Active() && (m.User == nil || !f.Match(m.User)) {
-				continue
+		users := members
+		if f.Active() {
+			users = make([]Member, 0, len(members))
+			for _, m := range members {
+				if m.User != nil && f.Match(m.User) {
+					users = append(users, m)
+				}
 			}
-			users = append(users, memberRef(m))
 		}
-		data["users"] = users
+		data["users"] = MemberRefs(users)
 	}
 	return Result{Data: data, Rev: doc.Rev()}, nil
-}
-
-func memberRef(m Member) Object {
-	o := Object{{"user_id", m.UserID}}
-	if cf, ok := m.CallflowID(); ok {
-		o = append(o, Field{"callflow_id", cf})
-	}
-	return o
 }
 
 // Create validates data, stamps it and saves it as a new directory. data.id, when
