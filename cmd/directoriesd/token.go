@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"time"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -32,6 +33,13 @@ func runToken(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		return usagef("--ttl must be positive")
 	}
 	store, err := openToolStore(ctx, cfg, stderr)
+	if storeLocked(cfg, err) {
+		q := url.Values{"account": {*account}, "ttl": {ttl.String()}}
+		if *user != "" {
+			q.Set("user", *user)
+		}
+		return viaControl(ctx, cfg, "/token", q, nil, stdout, stderr)
+	}
 	if err != nil {
 		return err
 	}
