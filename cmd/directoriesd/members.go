@@ -93,13 +93,12 @@ func splitList(s, seps string) []string {
 
 // importReport is what an import did.
 type importReport struct {
-	Rows                             int
-	Created, Updated, Unchanged      int
-	Rejected                         []rowError
-	DirectoriesCreated               []string          // names
-	Directories                      map[string]string // name → id, every directory a row named
-	UserIDs                          map[int]string    // line → user id, for accepted rows
-	callflowsCreated, callflowsSaved int
+	Rows                        int
+	Created, Updated, Unchanged int
+	Rejected                    []rowError
+	DirectoriesCreated          []string          // names
+	Directories                 map[string]string // name → id, every directory a row named
+	UserIDs                     map[int]string    // line → user id, for accepted rows
 }
 
 // write prints one line per rejected row and a summary.
