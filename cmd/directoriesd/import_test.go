@@ -111,6 +111,37 @@ Too,Few,1006
 		t.Errorf("after update: directories %v, numbers %v", dirs, nums)
 	}
 
+	// An account KAZOO filled: its user is found by name and keeps its settings and its
+	// callflow (numbers added); a number on someone else's callflow rejects the row.
+	kim, kimCF, other := directory.NewID(), directory.NewID(), directory.NewID()
+	couchdbtest.PutDocs(t, cc, acct,
+		directory.Doc{"_id": kim, "pvt_type": "user", "first_name": "Kim", "last_name": "Kazoo", "priv_level": "admin"},
+		directory.Doc{"_id": kimCF, "pvt_type": "callflow", "numbers": []any{"3001"}, "owner_id": kim,
+			"flow": map[string]any{"module": "user", "data": map[string]any{"id": kim}, "children": map[string]any{"_": map[string]any{"module": "voicemail"}}}},
+		directory.Doc{"_id": other, "pvt_type": "callflow", "numbers": []any{"3002"}, "flow": map[string]any{"module": "ring_group"}},
+	)
+	write("kim,kazoo,3001;3003,Sales\nLee,Other,3002,Sales\n")
+	code, out, _ = cliEnv(t, vars, "import", "--account", acct, file)
+	want := "row 2: rejected: number 3002 is already on callflow " + other + ", which does not ring this person\n" +
+		"2 rows: 0 users created, 1 updated, 0 unchanged, 1 rejected; directories created: none"
+	if code != 1 || strings.TrimSpace(out) != want {
+		t.Fatalf("KAZOO's users: exit %d\n%s\nwant\n%s", code, out, want)
+	}
+	u := couchdbtest.GetDoc(t, cc, acct, kim)
+	dirs, _ = u["directories"].(map[string]any)
+	if u.String("priv_level") != "admin" || u.String("first_name") != "Kim" || dirs[sales] != kimCF {
+		t.Errorf("KAZOO's user after import: %v", u)
+	}
+	c := couchdbtest.GetDoc(t, cc, acct, kimCF)
+	nums, _ = c["numbers"].([]any)
+	flow, _ = c["flow"].(map[string]any)
+	if len(nums) != 2 || nums[1] != "3003" || flow["children"].(map[string]any)["_"] == nil {
+		t.Errorf("KAZOO's callflow after import: %v", c)
+	}
+	if _, err := store.Doc(ctx, acct, importID("user", acct, "kim", "kazoo")); !directory.IsCode(err, directory.ECodeBadIdentifier) {
+		t.Errorf("import made a second Kim Kazoo: %v", err)
+	}
+
 	// Mistakes on the command line and a missing account.
 	if code, _, _ := cliEnv(t, vars, "import", "--account", "nope", file); code != 2 {
 		t.Errorf("bad --account: exit %d, want 2", code)

@@ -152,6 +152,10 @@ func importMembers(ctx context.Context, store *couchdb.Store, accountID string, 
 	if err != nil {
 		return rep, err
 	}
+	have, err := indexAccount(ctx, store, accountID)
+	if err != nil {
+		return rep, err
+	}
 	svc := directory.NewService(store, func() time.Time { return now }, nil)
 	people := map[string]int{}  // user id → line
 	numbers := map[string]int{} // number → line
@@ -160,13 +164,25 @@ func importMembers(ctx context.Context, store *couchdb.Store, accountID string, 
 			rep.Rejected = append(rep.Rejected, rowError{row.Line, reason})
 			continue
 		}
-		userID := importID("user", accountID, row.First, row.Last)
+		userID := have.users[nameKey(row.First, row.Last)]
+		if userID == "" {
+			userID = importID("user", accountID, row.First, row.Last)
+		}
+		foreignUser := userID != importID("user", accountID, row.First, row.Last)
+		ownCF := importID("callflow", accountID, row.First, row.Last)
+		callflowID, foreignCF, reason := have.callflowFor(userID, ownCF, row.Numbers)
+		if reason != "" {
+			rep.Rejected = append(rep.Rejected, rowError{row.Line, reason})
+			continue
+		}
+		if callflowID == "" {
+			callflowID = ownCF
+		}
 		people[importID("user", "", row.First, row.Last)] = row.Line
 		for _, n := range row.Numbers {
 			numbers[n] = row.Line
 		}
 		dirs := map[string]any{}
-		callflowID := importID("callflow", accountID, row.First, row.Last)
 		for _, name := range row.Directories {
 			id, ok := byName[strings.ToLower(name)]
 			if !ok {
@@ -181,11 +197,21 @@ func importMembers(ctx context.Context, store *couchdb.Store, accountID string, 
 			rep.Directories[name] = id
 			dirs[id] = callflowID
 		}
-		created, changed, err := upsert(ctx, store, accountID, userDoc(accountID, userID, row, dirs, now), now)
+		// Docs KAZOO wrote (or anyone but an import) keep everything but what the
+		// import adds: memberships, numbers.
+		wantUser := userDoc(accountID, userID, row, dirs, now)
+		if foreignUser {
+			wantUser = directory.Doc{"_id": userID, "directories": dirs}
+		}
+		wantCF := callflowDoc(accountID, callflowID, userID, row, now)
+		if foreignCF != nil {
+			wantCF = directory.Doc{"_id": callflowID, "numbers": unionNumbers(foreignCF["numbers"], row.Numbers)}
+		}
+		created, changed, err := upsert(ctx, store, accountID, wantUser, now)
 		if err != nil {
 			return rep, fmt.Errorf("row %d: user %s: %w", row.Line, userID, err)
 		}
-		cfCreated, cfChanged, err := upsert(ctx, store, accountID, callflowDoc(accountID, callflowID, userID, row, now), now)
+		cfCreated, cfChanged, err := upsert(ctx, store, accountID, wantCF, now)
 		if err != nil {
 			return rep, fmt.Errorf("row %d: callflow %s: %w", row.Line, callflowID, err)
 		}
@@ -200,6 +226,90 @@ func importMembers(ctx context.Context, store *couchdb.Store, accountID string, 
 		}
 	}
 	return rep, nil
+}
+
+// accountIndex is what an account holds already: live users by name, and the
+// callflows that hold each number.
+type accountIndex struct {
+	users     map[string]string        // nameKey → user id (the first by id)
+	callflows map[string]directory.Doc // number → callflow doc
+}
+
+func nameKey(first, last string) string {
+	return strings.ToLower(first) + "\x00" + strings.ToLower(last)
+}
+
+// indexAccount reads every doc of the account once (_all_docs in pages).
+func indexAccount(ctx context.Context, store *couchdb.Store, accountID string) (accountIndex, error) {
+	ix := accountIndex{users: map[string]string{}, callflows: map[string]directory.Doc{}}
+	err := store.EachDoc(ctx, accountID, func(d directory.Doc) error {
+		if d.Bool("pvt_deleted") {
+			return nil
+		}
+		switch d.String("pvt_type") {
+		case "user":
+			k := nameKey(strings.TrimSpace(d.String("first_name")), strings.TrimSpace(d.String("last_name")))
+			if _, ok := ix.users[k]; !ok && k != "\x00" {
+				ix.users[k] = d.ID()
+			}
+		case "callflow":
+			nums, _ := d["numbers"].([]any)
+			for _, n := range nums {
+				if s, ok := n.(string); ok {
+					ix.callflows[s] = d
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ix, fmt.Errorf("read account %s: %w", accountID, err)
+	}
+	return ix, nil
+}
+
+// callflowFor finds the callflow already holding one of numbers: it must ring userID
+// (owner_id, or a `user` flow to it), else the row is rejected (a number routes to one
+// callflow only). foreign is that callflow when it is not the import's own.
+func (ix accountIndex) callflowFor(userID, ownCF string, numbers []string) (id string, foreign directory.Doc, reason string) {
+	for _, n := range numbers {
+		cf, ok := ix.callflows[n]
+		if !ok {
+			continue
+		}
+		if !ringsUser(cf, userID) {
+			return "", nil, fmt.Sprintf("number %s is already on callflow %s, which does not ring this person", n, cf.ID())
+		}
+		if id != "" && id != cf.ID() {
+			return "", nil, fmt.Sprintf("numbers %v are on two callflows (%s, %s)", numbers, id, cf.ID())
+		}
+		id = cf.ID()
+		if cf.ID() != ownCF {
+			foreign = cf
+		}
+	}
+	return id, foreign, ""
+}
+
+func ringsUser(cf directory.Doc, userID string) bool {
+	if cf.String("owner_id") == userID {
+		return true
+	}
+	flow, _ := cf["flow"].(map[string]any)
+	data, _ := flow["data"].(map[string]any)
+	return flow["module"] == "user" && data["id"] == userID
+}
+
+// unionNumbers is the stored numbers followed by the new ones they lack.
+func unionNumbers(stored any, add []string) []any {
+	out, _ := stored.([]any)
+	out = slices.Clone(out)
+	for _, n := range add {
+		if !slices.Contains(out, any(n)) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // checkRow returns why row cannot be imported ("" when it can).
