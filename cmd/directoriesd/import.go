@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -18,8 +20,11 @@ import (
 func runImport(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import --account ID [FILE]  (CSV: first name, last name, numbers, directories; stdin when no FILE)", stderr)
 	account := fs.String("account", "", "the account to import into (required)")
-	if err := fs.Parse(args); err != nil {
-		return parse(fs, args)
+	if err := fs.Parse(args); err != nil { // FILE is positional: parse() refuses those
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > 1 {
 		return usagef("unexpected argument %q", fs.Arg(1))
