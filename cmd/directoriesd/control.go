@@ -134,6 +134,20 @@ type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
+// serviceRunning reports whether a service answers on the embedded store's control
+// socket: then the tools go through it at once instead of waiting for the store lock.
+func serviceRunning(cfg Config) bool {
+	if cfg.CouchDBURL != "" {
+		return false
+	}
+	c, err := net.DialTimeout("unix", controlPath(cfg.DataDir), 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	_ = c.Close()
+	return true
+}
+
 // storeLocked reports whether err is the embedded store being held by another
 // process, so the tool should go through the control socket.
 func storeLocked(cfg Config, err error) bool {

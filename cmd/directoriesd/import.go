@@ -41,6 +41,9 @@ func runImport(ctx context.Context, cfg Config, args []string, stdout, stderr io
 		defer f.Close()
 		in = f
 	}
+	if serviceRunning(cfg) {
+		return viaControl(ctx, cfg, "/import", url.Values{"account": {*account}}, in, stdout, stderr)
+	}
 	store, err := openToolStore(ctx, cfg, stderr)
 	if storeLocked(cfg, err) {
 		return viaControl(ctx, cfg, "/import", url.Values{"account": {*account}}, in, stdout, stderr)
