@@ -126,6 +126,12 @@ func TestFirstRunEndToEnd(t *testing.T) {
 		t.Fatalf("GET with the second token: %d %s", code, body)
 	}
 
+	// A failure through the socket is reported as the tool would report it.
+	rc, _, errOut = cliEnv(t, toolEnv, "token", "--account", strings.Repeat("0", 32))
+	if rc != 1 || !strings.Contains(errOut, "no account "+strings.Repeat("0", 32)) {
+		t.Errorf("token for a missing account while running: exit %d, %s", rc, errOut)
+	}
+
 	// Import while running: two people, one bad row; a re-run changes nothing.
 	csvFile := filepath.Join(t.TempDir(), "members.csv")
 	csv := "first_name,last_name,numbers,directories\nRita,Levi-Montalcini,2001,Sales\nAda,Lovelace,2002;2003,Sales;Research\nNo,Number,,Sales\n"
