@@ -104,7 +104,11 @@ func TestBodyNestingBound(t *testing.T) {
 
 // FuzzStartKey sends arbitrary start keys through a real HTTP server and the store
 // (the test server over HTTP, or the embedded store): never a 5xx, a 400 is KAZOO's
-// validation envelope, a 200 is a page of the listing. `go test` runs the seeds.
+// validation envelope, a 200 is a page of the listing. `go test` runs the seeds; to
+// fuzz, bound the minimization (minimizing a multi-kilobyte key otherwise stalls the
+// worker for minutes):
+//
+//	TEST_BACKEND=compat go test -run '^$' -fuzz=FuzzStartKey -fuzztime=60s -fuzzminimizetime=2s -parallel=1 ./pkg/api/
 func FuzzStartKey(f *testing.F) {
 	for _, s := range startKeySeeds {
 		f.Add(s)
