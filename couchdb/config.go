@@ -13,6 +13,10 @@ import (
 // registered with kivik by this package), whose URL is a data directory.
 const EmbeddedDriver = embedded.DriverName
 
+// ErrLocked is wrapped by Open's error when another process holds the embedded
+// store's data directory (a running service).
+var ErrLocked = embedded.ErrLocked
+
 // Defaults applied by Open to zero Config fields.
 const (
 	DefaultRequestTimeout   = 10 * time.Second

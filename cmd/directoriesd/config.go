@@ -53,6 +53,8 @@ type Config struct {
 	IdleTimeout     time.Duration // HTTP_IDLE_TIMEOUT
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: grace for in-flight requests
 	MaxConnections  int           // MAX_CONNECTIONS: concurrent connections (0: unlimited)
+
+	FirstRunDemo bool // FIRST_RUN_DEMO: on an empty embedded store, set up a demo account (default true)
 }
 
 func defaultConfig() Config {
@@ -74,6 +76,7 @@ func defaultConfig() Config {
 		IdleTimeout:     120 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
 		MaxConnections:  0,
+		FirstRunDemo:    true,
 	}
 }
 
@@ -144,6 +147,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("MAX_CONNECTIONS=%q: want a whole number ≥ 0", v))
 		}
 		c.MaxConnections = n
+	}
+	if v := strings.TrimSpace(getenv("FIRST_RUN_DEMO")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIRST_RUN_DEMO=%q: want true or false", v))
+		}
+		c.FirstRunDemo = b
 	}
 	errs = append(errs, c.check()...)
 	return c, errors.Join(errs...)

@@ -10,6 +10,7 @@
 //	directoriesd token --account A [--user U]        mint a KAZOO token from the stored key
 //	directoriesd views install [--all|--account A]   install or update _design/directories
 //	directoriesd replicate --from SRC --to DST       copy account databases (--system: token keys)
+//	directoriesd import --account A members.csv      put people into directories (user + callflow docs)
 //
 // Configuration comes from the environment (see README); `directoriesd help` prints
 // every command's flags.
@@ -63,6 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"token":       runToken,
 		"views":       runViews,
 		"replicate":   runReplicate,
+		"import":      runImport,
 	}
 	switch name {
 	case "help", "-h", "-help", "--help":
@@ -81,9 +83,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	err = cmd(ctx, cfg, args, stdout, stderr)
 	var ue usageError
+	var ee exitError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &ee):
+		return int(ee)
 	case errors.As(err, &ue):
 		if !ue.printed {
 			fmt.Fprintf(stderr, "directoriesd %s: %v\n", name, err)
@@ -115,11 +120,11 @@ func runHealthcheck(ctx context.Context, cfg Config, args []string, _, _ io.Writ
 	return healthcheck(ctx, cfg)
 }
 
-func runServe(ctx context.Context, cfg Config, args []string, _, stderr io.Writer) error {
+func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		return usagef("serve takes no arguments")
 	}
-	return serve(ctx, cfg, stderr)
+	return serve(ctx, cfg, stdout, stderr)
 }
 
 // newFlags returns a flag set that reports to stderr, with synopsis as its usage
@@ -191,9 +196,19 @@ commands:
         Never overwrites: a doc the target edited on its own ends up in conflict and
         is reported as diverged. One line per database and a summary; exit 1 if any
         database failed or any doc diverged
+  import --account ID [FILE]
+        put people into directories: FILE (or stdin) is CSV, one person a row:
+        first name, last name, extension numbers (";" or space separated),
+        directory names (";" separated, created when missing). Writes a user doc
+        (with directories: {directory_id: callflow_id}) and a callflow doc (its
+        numbers ring the user) per row, in KAZOO's shapes, with ids derived from the
+        account and the name: a re-run updates, never duplicates. One line per
+        rejected row and a summary; exit 1 if any row was rejected. On an embedded
+        store held by a running service it goes through DATA_DIR/run/control.sock
   help
         print this text
 
 Every command reads the store from the environment: COUCHDB_URL (+ COUCHDB_USER,
-COUCHDB_PASSWORD), else the embedded store in DATA_DIR. Exit codes: 0 success,
+COUCHDB_PASSWORD), else the embedded store in DATA_DIR (token and import reach
+a running service's store through DATA_DIR/run/control.sock). Exit codes: 0 success,
 1 failure, 2 a configuration or command-line mistake.`

@@ -29,6 +29,9 @@ type Main struct {
 	bus     bus
 	handler http.Handler
 	addr    chan net.Addr
+	// onListen, when set, is called once Run listens (the first run prints its demo
+	// account's curl lines there).
+	onListen func(net.Addr)
 }
 
 // NewMain opens the store and wires the service; Close releases what it opened.
@@ -142,6 +145,14 @@ func (m *Main) Run(ctx context.Context) error {
 		ln = netutil.LimitListener(ln, m.cfg.MaxConnections)
 	}
 	m.addr <- ln.Addr()
+	if m.cfg.CouchDBURL == "" {
+		stopControl, err := serveControl(ctx, m)
+		if err != nil {
+			m.log.Warn("no control socket: token and import cannot reach the store while the service runs", "err", err)
+		} else {
+			defer stopControl()
+		}
+	}
 	srv := &http.Server{
 		Handler:           m.handler,
 		ReadTimeout:       m.cfg.ReadTimeout,
@@ -151,6 +162,9 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
 	m.log.Info("listening", "addr", ln.Addr().String())
+	if m.onListen != nil {
+		m.onListen(ln.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -185,11 +199,22 @@ func (m *Main) Close() {
 	}
 }
 
-func serve(ctx context.Context, cfg Config, logOut io.Writer) error {
+// serve runs the service; on an empty embedded store (firstRunWanted) it first sets
+// up the demo account and prints on stdout what to curl once it listens.
+func serve(ctx context.Context, cfg Config, stdout, logOut io.Writer) error {
+	first := firstRunWanted(cfg)
 	m, err := NewMain(ctx, cfg, logOut)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	if first {
+		demo, err := setupDemo(ctx, m.store, time.Now())
+		if err != nil {
+			return fmt.Errorf("first run: demo account: %w", err)
+		}
+		m.log.Info("first run: demo account created", "account_id", demo.AccountID)
+		m.onListen = func(a net.Addr) { demo.print(stdout, a, cfg.DataDir) }
+	}
 	return m.Run(ctx)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"time"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -31,7 +32,13 @@ func runToken(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	case *ttl <= 0:
 		return usagef("--ttl must be positive")
 	}
+	if serviceRunning(cfg) {
+		return viaControl(ctx, cfg, "/token", tokenQuery(*account, *user, *ttl), nil, stdout, stderr)
+	}
 	store, err := openToolStore(ctx, cfg, stderr)
+	if storeLocked(cfg, err) {
+		return viaControl(ctx, cfg, "/token", tokenQuery(*account, *user, *ttl), nil, stdout, stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -43,6 +50,15 @@ func runToken(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	fmt.Fprintln(stdout, t.Token)
 	t.describe(stderr)
 	return nil
+}
+
+// tokenQuery is a token request for the control socket.
+func tokenQuery(account, user string, ttl time.Duration) url.Values {
+	q := url.Values{"account": {account}, "ttl": {ttl.String()}}
+	if user != "" {
+		q.Set("user", user)
+	}
+	return q
 }
 
 // tokenRequest says which token to mint.

@@ -183,7 +183,7 @@ func first(cur *bolt.Cursor, r *stringRange, prefix []byte) ([]byte, []byte) {
 		return k, v
 	}
 	if len(prefix) > 0 {
-		k, v = cur.Seek(prefixEnd(prefix))
+		k, _ = cur.Seek(prefixEnd(prefix))
 		if k == nil {
 			return cur.Last()
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-kivik/kivik/v4/driver"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // client is one open data directory.
@@ -140,7 +141,7 @@ func (c *client) viewDB(ctx context.Context, name string, fn func(*dbTx) error) 
 }
 
 func mapBoltErr(err error) error {
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		return errClosed
 	}
 	return err

@@ -26,6 +26,7 @@ import (
 	"github.com/go-kivik/kivik/v4"
 	"github.com/go-kivik/kivik/v4/driver"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // DriverName is the name the driver is registered under.
@@ -136,7 +137,7 @@ func (d *Driver) NewClient(dsn string, options driver.Options) (driver.Client, e
 func openClient(dsn string, cfg config) (*client, error) {
 	path := filepath.Join(dsn, FileName)
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("embedded: %w: %s is locked by another process (waited %s)", ErrLocked, path, cfg.lockTimeout)
 	}
 	if err != nil {

@@ -162,7 +162,7 @@ func (r keyRange) scan(b *bolt.Bucket, fn func(k, v []byte) bool) {
 	case !r.descending:
 		k, v = cur.First()
 	case r.hasStart:
-		if k, v = cur.Seek(append(bytes.Clone(r.start), 0xFF)); k == nil {
+		if k, _ = cur.Seek(append(bytes.Clone(r.start), 0xFF)); k == nil {
 			k, v = cur.Last()
 		} else {
 			k, v = cur.Prev()

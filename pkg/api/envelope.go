@@ -87,7 +87,47 @@ func bodyMedia(contentType string) (ok, form bool) {
 	return false, false
 }
 
+// maxBodyDepth bounds how deeply a request body's arrays and objects nest: no
+// directory needs more, and a body nested thousands of levels deep breaks view
+// engines downstream.
+const maxBodyDepth = 64
+
+// nestingDepth returns the deepest nesting of arrays and objects in the JSON text b
+// (strings skipped), stopping once it passes limit.
+func nestingDepth(b []byte, limit int) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > deepest {
+				deepest = depth
+				if deepest > limit {
+					return deepest
+				}
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
 func decodeEnvelope(body []byte) (map[string]any, error) {
+	if nestingDepth(body, maxBodyDepth) > maxBodyDepth {
+		return nil, errInvalidJSON("JSON nested deeper than " + strconv.Itoa(maxBodyDepth) + " levels")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any

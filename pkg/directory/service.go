@@ -103,6 +103,11 @@ func (s *Service) List(ctx context.Context, accountID string, p ListParams) (Pag
 	if p.PageSize < 1 {
 		p.PageSize = DefaultPageSize
 	}
+	if p.StartKey != nil {
+		if err := CheckStartKey(p.StartKey); err != nil {
+			return Page{}, err
+		}
+	}
 	q := ViewQuery{StartKey: p.StartKey, IncludeDocs: p.Filters.Active()}
 	if !p.All {
 		q.Limit = p.PageSize + 1

@@ -3,7 +3,10 @@ package directory
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"net/url"
+	"strconv"
 )
 
 // Erlang External Term Format tags used by KAZOO's start keys (api_util:encode_start_key).
@@ -71,6 +74,26 @@ func DecodeStartKey(s string) any {
 		return s
 	}
 	return key
+}
+
+// MaxStartKeyBytes bounds a start key as CouchDB receives it: its JSON encoding,
+// URL-escaped, in the view request's query string. CouchDB (and the test server)
+// refuse request lines much past 8 KB, which used to come back as a 500; real keys
+// (document ids) are under 100 bytes.
+const MaxStartKeyBytes = 4096
+
+// CheckStartKey returns a validation error (400 in KAZOO's envelope) for a start key
+// too long to send to CouchDB (MaxStartKeyBytes), nil otherwise.
+func CheckStartKey(key any) error {
+	b, err := json.Marshal(key)
+	if err == nil && len(url.QueryEscape(string(b))) <= MaxStartKeyBytes {
+		return nil
+	}
+	var v ValidationError
+	v.Add("start_key", "maxLength", NewObject(
+		"message", "start_key is longer than "+strconv.Itoa(MaxStartKeyBytes)+" bytes once encoded for the datastore",
+		"target", MaxStartKeyBytes))
+	return v.Err()
 }
 
 var errTerm = errors.New("unsupported term")
