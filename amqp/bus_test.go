@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -250,5 +251,57 @@ func TestPublisherClose(t *testing.T) {
 	}
 	if m2.dropped.Load() != 1 {
 		t.Errorf("dropped %d, want the undeliverable notice counted", m2.dropped.Load())
+	}
+}
+
+// A notice whose routing key AMQP cannot carry (an id of 128 bytes escapes to three
+// times that) is dropped, counted and logged at once; the notices around it go out.
+func TestPublisherDropsUnsendableNotice(t *testing.T) {
+	url := amqptest.URL(t)
+	l := amqptest.Listen(t, url, "#")
+	var m metrics
+	p := amqp.NewPublisher(fastConfig(url, amqptest.NodeName("long"), &m, nil))
+	defer p.Close(time.Second)
+	p.Notify(context.Background(), change("before-long"))
+	p.Notify(context.Background(), change(strings.Repeat("é", 40)))
+	p.Notify(context.Background(), change("after-long"))
+	l.Next(t, 10*time.Second, `"ID":"before-long"`)
+	l.Next(t, 10*time.Second, `"ID":"after-long"`)
+	if n := m.dropped.Load(); n != 1 {
+		t.Errorf("%d notices dropped, want 1", n)
+	}
+	l.None(t, 300*time.Millisecond, `"ID":"before-long"`) // not sent again and again
+}
+
+// A peer that accepts TCP and never speaks AMQP holds neither a dial nor Close.
+func TestPublisherAndConsumerCloseWithSilentBroker(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	url := "amqp://guest:guest@" + ln.Addr().String()
+	var m metrics
+	p := amqp.NewPublisher(fastConfig(url, amqptest.NodeName("silent"), &m, nil))
+	c := amqp.NewConsumer(fastConfig(url, amqptest.NodeName("silent"), &m, nil), newRecorder())
+	p.Notify(context.Background(), change("never"))
+	time.Sleep(200 * time.Millisecond) // both are in their handshake now
+	start := time.Now()
+	done := make(chan struct{})
+	go func() { p.Close(100 * time.Millisecond); c.Close(); close(done) }()
+	select {
+	case <-done:
+		t.Logf("closed in %s", time.Since(start).Round(time.Millisecond))
+	case <-time.After(15 * time.Second):
+		t.Fatal("Close still blocked after 15 s with a silent broker")
 	}
 }

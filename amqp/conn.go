@@ -76,6 +76,9 @@ func (noMetrics) Queued(int)             {}
 func (noMetrics) Flushed(string)         {}
 func (noMetrics) Connected(string, bool) {}
 
+// handshakeTimeout bounds the TCP connect and, separately, the TLS and AMQP handshakes.
+const handshakeTimeout = 5 * time.Second
+
 // dial connects and declares KAZOO's exchange exactly as KAZOO declares it
 // (kz_amqp_util:new_exchange: topic, durable=false, auto_delete=false,
 // internal=false, no arguments), so neither side's declare is refused.
@@ -86,8 +89,15 @@ func dial(ctx context.Context, cfg Config, role string) (*amqp091.Connection, *a
 		Heartbeat:  10 * time.Second,
 		Properties: props,
 		Dial: func(network, addr string) (net.Conn, error) {
-			d := net.Dialer{Timeout: 5 * time.Second}
-			return d.DialContext(ctx, network, addr)
+			d := net.Dialer{Timeout: handshakeTimeout}
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			// As amqp091's DefaultDial: a deadline for the TLS and AMQP handshakes
+			// (cleared once the connection is open), so a peer that accepts TCP and
+			// never speaks cannot hold a dial for ever.
+			return c, c.SetDeadline(time.Now().Add(handshakeTimeout))
 		},
 	})
 	if err != nil {

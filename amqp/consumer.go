@@ -1,6 +1,8 @@
 package amqp
 
 import (
+	"time"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -54,7 +56,11 @@ func NewConsumer(cfg Config, inv ...Invalidator) *Consumer {
 // Close stops consuming.
 func (c *Consumer) Close() {
 	c.cancel()
-	<-c.done
+	select {
+	case <-c.done:
+	case <-time.After(closeWait):
+		c.cfg.Logger.Warn("amqp: consumer did not stop in time; leaving it")
+	}
 }
 
 func (c *Consumer) run(ctx context.Context) {

@@ -77,7 +77,14 @@ type message struct {
 	body []byte
 	id   string // the doc id, for logs about dropped notices
 	db   string
+	// failures counts the batches this notice was in that failed after the
+	// connection was up; a notice that keeps failing is given up (maxFailures).
+	failures int
 }
+
+// maxRoutingKey is AMQP's limit on a routing key (a shortstr): a longer key cannot be
+// published at all (an id of 128 bytes can escape to 3 times that).
+const maxRoutingKey = 255
 
 // newMessage builds the notice KAZOO's data layer would publish for c, sent by node.
 // Keys come in KAZOO's emitted order (kz_api prepends), with its quirk kept:

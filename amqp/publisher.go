@@ -15,6 +15,15 @@ import (
 // maxBatch is how many notices go out before waiting for the broker's confirms.
 const maxBatch = 256
 
+// maxFailures is how many failed batches a notice may be in, each time on a fresh
+// connection, before it is given up: a notice the broker can never take (a refusal, a
+// frame it rejects) must not hold up the ones queued behind it.
+const maxFailures = 5
+
+// closeWait bounds how long Close waits for the publishing goroutine after cancelling
+// it (a broker that blocks publishers ignores cancellation until it unblocks).
+const closeWait = 5 * time.Second
+
 // Publisher sends doc-change notices to KAZOO's `configuration` exchange. Notify
 // only queues (it never waits on the network); one goroutine publishes with
 // publisher confirms and reconnects with backoff, so a notice queued while the
@@ -50,14 +59,23 @@ func NewPublisher(cfg Config) *Publisher {
 // counted and logged with its doc id.
 func (p *Publisher) Notify(_ context.Context, c directory.Change) {
 	m := newMessage(c, p.cfg.Node)
+	if len(m.key) > maxRoutingKey {
+		p.drop(m, "routing key longer than AMQP's 255 bytes")
+		return
+	}
 	select {
 	case p.queue <- m:
 		p.cfg.Metrics.Queued(len(p.queue))
 	default:
-		p.cfg.Metrics.Dropped(1)
-		p.cfg.Logger.Warn("amqp: queue full, doc-change notice dropped",
-			"database", m.db, "id", m.id, "routing_key", m.key, "queue_size", p.cfg.QueueSize)
+		p.drop(m, "queue full")
 	}
+}
+
+// drop gives up a notice: counted and logged with its doc id.
+func (p *Publisher) drop(m message, why string) {
+	p.cfg.Metrics.Dropped(1)
+	p.cfg.Logger.Warn("amqp: doc-change notice dropped: "+why,
+		"database", m.db, "id", m.id, "routing_key", m.key, "queue_size", p.cfg.QueueSize)
 }
 
 // Close publishes what is queued for up to grace, then stops. Notices still queued
@@ -69,13 +87,15 @@ func (p *Publisher) Close(grace time.Duration) {
 		case <-p.done:
 		case <-time.After(grace):
 			p.cancel()
-			<-p.done
+			select {
+			case <-p.done:
+			case <-time.After(closeWait):
+				p.cfg.Logger.Warn("amqp: publisher did not stop in time; leaving it")
+			}
 		}
 		p.cancel()
 		for n := len(p.queue); n > 0; n-- {
-			m := <-p.queue
-			p.cfg.Metrics.Dropped(1)
-			p.cfg.Logger.Warn("amqp: shutting down, doc-change notice dropped", "database", m.db, "id", m.id)
+			p.drop(<-p.queue, "shutting down")
 		}
 		p.cfg.Metrics.Queued(0)
 	})
@@ -86,8 +106,7 @@ func (p *Publisher) run(ctx context.Context) {
 	var batch []message
 	defer func() { // stopped with an unconfirmed batch
 		for _, m := range batch {
-			p.cfg.Metrics.Dropped(1)
-			p.cfg.Logger.Warn("amqp: shutting down, doc-change notice dropped", "database", m.db, "id", m.id)
+			p.drop(m, "shutting down")
 		}
 	}()
 	bo := newBackoff(p.cfg.MinBackoff, p.cfg.MaxBackoff)
@@ -103,19 +122,33 @@ func (p *Publisher) run(ctx context.Context) {
 			}
 			continue
 		}
-		bo.reset()
 		p.cfg.Logger.Info("amqp: publisher connected", "url", redact(p.cfg.URL))
 		p.cfg.Metrics.Connected("publisher", true)
-		err = p.publish(ctx, conn, ch, &batch)
+		err = p.publish(ctx, conn, ch, &batch, bo)
 		_ = conn.Close()
 		p.cfg.Metrics.Connected("publisher", false)
 		if err != nil && ctx.Err() == nil {
+			batch = p.giveUpFailing(batch)
 			p.cfg.Logger.Warn("amqp: publisher connection lost", "err", err, "queued", len(p.queue)+len(batch))
 			if !bo.wait(ctx, p.idleDrain(batch)) {
 				return
 			}
 		}
 	}
+}
+
+// giveUpFailing counts one more failure for each notice of a batch that failed on a
+// live connection, and drops those that failed maxFailures times.
+func (p *Publisher) giveUpFailing(batch []message) []message {
+	kept := batch[:0]
+	for _, m := range batch {
+		if m.failures++; m.failures >= maxFailures {
+			p.drop(m, "failed on every attempt")
+			continue
+		}
+		kept = append(kept, m)
+	}
+	return kept
 }
 
 // idleDrain is the drain signal when nothing waits to be published (nil otherwise),
@@ -137,8 +170,10 @@ func (p *Publisher) draining() bool {
 }
 
 // publish sends batches on ch until the connection fails (error), or the queue is
-// empty while draining (nil). *batch holds the notices not yet confirmed.
-func (p *Publisher) publish(ctx context.Context, conn *amqp091.Connection, ch *amqp091.Channel, batch *[]message) error {
+// empty while draining (nil). *batch holds the notices not yet confirmed. The backoff
+// is reset once a batch is confirmed (not on connecting: a connection that fails every
+// batch must not be retried at the shortest delay for ever).
+func (p *Publisher) publish(ctx context.Context, conn *amqp091.Connection, ch *amqp091.Channel, batch *[]message, bo *backoff) error {
 	if err := ch.Confirm(false); err != nil {
 		return fmt.Errorf("confirm mode: %w", err)
 	}
@@ -168,17 +203,23 @@ func (p *Publisher) publish(ctx context.Context, conn *amqp091.Connection, ch *a
 				break fill
 			}
 		}
-		if err := p.send(ctx, ch, closed, *batch); err != nil {
+		refused, err := p.send(ctx, ch, closed, *batch)
+		if err != nil {
 			return err
 		}
-		p.cfg.Metrics.Published(len(*batch))
+		bo.reset()
+		for _, m := range refused {
+			p.drop(m, "refused by the broker (nack)")
+		}
+		p.cfg.Metrics.Published(len(*batch) - len(refused))
 		*batch = (*batch)[:0]
 		p.cfg.Metrics.Queued(len(p.queue))
 	}
 }
 
-// send publishes batch and waits until the broker confirmed every notice.
-func (p *Publisher) send(ctx context.Context, ch *amqp091.Channel, closed <-chan *amqp091.Error, batch []message) error {
+// send publishes batch and waits until the broker confirmed every notice; it returns
+// the notices the broker refused (nack), which resending would not change.
+func (p *Publisher) send(ctx context.Context, ch *amqp091.Channel, closed <-chan *amqp091.Error, batch []message) ([]message, error) {
 	confirms := make([]*amqp091.DeferredConfirmation, len(batch))
 	for i, m := range batch {
 		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, Exchange, m.key, false, false, amqp091.Publishing{
@@ -186,25 +227,26 @@ func (p *Publisher) send(ctx context.Context, ch *amqp091.Channel, closed <-chan
 			Body:        m.body,
 		})
 		if err != nil {
-			return fmt.Errorf("publish: %w", err)
+			return nil, fmt.Errorf("publish: %w", err)
 		}
 		confirms[i] = dc
 	}
 	timer := time.NewTimer(p.cfg.ConfirmTimeout)
 	defer timer.Stop()
-	for _, dc := range confirms {
+	var refused []message
+	for i, dc := range confirms {
 		select {
 		case <-dc.Done():
 			if !dc.Acked() {
-				return errors.New("broker refused a notice (nack)")
+				refused = append(refused, batch[i])
 			}
 		case err := <-closed:
-			return fmt.Errorf("connection closed awaiting confirms: %v", err)
+			return nil, fmt.Errorf("connection closed awaiting confirms: %v", err)
 		case <-timer.C:
-			return errors.New("no confirm from the broker in time")
+			return nil, errors.New("no confirm from the broker in time")
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
-	return nil
+	return refused, nil
 }

@@ -20,7 +20,8 @@ func (s *Store) Account(ctx context.Context, accountID string) (directory.Accoun
 	if err != nil {
 		return directory.Account{}, err
 	}
-	return shared(ctx, &s.flight, "account "+accountID, func(ctx context.Context) (directory.Account, error) {
+	return shared(ctx, &s.flight, accountFlight(accountID), func(ctx context.Context) (directory.Account, error) {
+		gen := s.accounts.generation()
 		doc, err := s.getDoc(ctx, db, accountID, directory.BadIdentifier(accountID))
 		if err != nil {
 			return directory.Account{}, err
@@ -30,11 +31,15 @@ func (s *Store) Account(ctx context.Context, accountID string) (directory.Accoun
 		}
 		a := accountFromDoc(accountID, doc)
 		if s.accountTTL > 0 {
-			s.accounts.put(accountID, a, s.now().Add(s.accountTTL))
+			s.accounts.putFrom(gen, accountID, a, s.now().Add(s.accountTTL))
 		}
 		return a, nil
 	})
 }
+
+// accountFlight and authAccountFlight name the shared reads of an account doc.
+func accountFlight(id string) string     { return "account " + id }
+func authAccountFlight(id string) string { return "auth account " + id }
 
 // accountFromDoc reads the fields the service needs; odd types read as zero values.
 func accountFromDoc(id string, doc directory.Doc) directory.Account {

@@ -141,7 +141,7 @@ func (a AuthSource) Account(ctx context.Context, accountID string) (directory.Ac
 	if err != nil {
 		return directory.Account{}, err
 	}
-	return shared(ctx, &s.flight, "auth account "+accountID, func(ctx context.Context) (directory.Account, error) {
+	return shared(ctx, &s.flight, authAccountFlight(accountID), func(ctx context.Context) (directory.Account, error) {
 		doc, err := s.getDoc(ctx, db, accountID, directory.BadIdentifier(accountID))
 		if err != nil {
 			return directory.Account{}, err

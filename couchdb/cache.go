@@ -13,6 +13,7 @@ type ttlCache[V any] struct {
 	max int
 	now func() time.Time
 	m   map[string]ttlEntry[V]
+	gen uint64 // bumped by del and clear: a load begun before stores nothing (putFrom)
 }
 
 type ttlEntry[V any] struct {
@@ -51,10 +52,29 @@ func (c *ttlCache[V]) put(key string, v V, expires time.Time) {
 	c.m[key] = ttlEntry[V]{v: v, expires: expires}
 }
 
+// generation is the value putFrom compares: take it before loading what to put.
+func (c *ttlCache[V]) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// putFrom is put for a value loaded when the cache was at generation gen: nothing
+// is stored when del or clear ran since (the value may predate what they dropped).
+func (c *ttlCache[V]) putFrom(gen uint64, key string, v V, expires time.Time) {
+	c.mu.Lock()
+	stale := c.gen != gen
+	c.mu.Unlock()
+	if !stale {
+		c.put(key, v, expires)
+	}
+}
+
 // del forgets key.
 func (c *ttlCache[V]) del(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	delete(c.m, key)
 }
 

@@ -52,3 +52,23 @@ func TestInt64Of(t *testing.T) {
 		}
 	}
 }
+
+// A value loaded before a del or clear (a KAZOO notice) is not stored: it may be the
+// copy the notice said was stale.
+func TestTTLCachePutFromSkipsLoadsBeforeAnInvalidation(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newTTLCache[int](3, func() time.Time { return now })
+	for _, drop := range []func(){func() { c.del("k") }, func() { c.del("other") }, c.clear} {
+		gen := c.generation()
+		drop()
+		c.putFrom(gen, "k", 1, now.Add(time.Minute))
+		if _, ok := c.get("k"); ok {
+			t.Fatal("a load begun before the invalidation was stored")
+		}
+	}
+	gen := c.generation()
+	c.putFrom(gen, "k", 2, now.Add(time.Minute))
+	if v, ok := c.get("k"); !ok || v != 2 {
+		t.Fatalf("get = %d %v, want 2 stored", v, ok)
+	}
+}

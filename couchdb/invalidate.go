@@ -6,12 +6,11 @@ import "github.com/kazoo-directories/kazoo-directories/pkg/directory"
 // says it changed (in the account's own database or in `accounts`); other docs are
 // not cached here.
 func (s *Store) InvalidateDoc(db, id string) {
-	if db == "accounts" {
+	if acct, ok := directory.AccountIDFromDBName(db); db == "accounts" || ok && acct == id {
 		s.accounts.del(id)
-		return
-	}
-	if acct, ok := directory.AccountIDFromDBName(db); ok && acct == id {
-		s.accounts.del(id)
+		// Callers from now on start a fresh read instead of joining one begun before.
+		s.flight.Forget(accountFlight(id))
+		s.flight.Forget(authAccountFlight(id))
 	}
 }
 
@@ -22,5 +21,6 @@ func (s *Store) InvalidateAll() { s.accounts.clear() }
 func (c *ttlCache[V]) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	clear(c.m)
 }

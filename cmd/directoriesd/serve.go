@@ -62,7 +62,7 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 		return nil, err
 	}
 	policy := newPolicy(cfg, store, reg, m.log)
-	m.bus = startBus(cfg, m.log, reg, authn, policy, store)
+	m.bus = startBus(cfg, m.log, reg, store, authn, policy) // the store first: the others reload through it
 	m.handler, err = api.New(api.Config{
 		Directories: directory.NewService(store, nil, nil).WithNotifier(m.bus.notifier()),
 		Auth:        authn,
