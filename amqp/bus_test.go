@@ -192,6 +192,19 @@ func TestConsumerAndBrokerClosingConnections(t *testing.T) {
 	kazoo("doc_edited."+userDB+".directory.d1", body(userDB, "d1", "kazoo_apps@kz1"))
 	kazoo("doc_edited."+userDB+".account.ef0", body(userDB, "ef0", "kazoo_apps@kz1"))
 	rec.wait(t, userDB+" ef0", time.Second)
+	// A database notice flushes every cache, but only for a database we read cached docs
+	// from: a new month's MODB (one per account at month start) flushes nothing.
+	dbNotice := func(db string) {
+		kazoo("db_created."+db+".database."+db, strings.NewReplacer(`"Type":"user"`, `"Type":"database"`,
+			`"Event-Name":"doc_edited"`, `"Event-Name":"db_created"`).Replace(body(db, db, "kazoo_apps@kz1")))
+	}
+	dbNotice(userDB + "-202612")
+	dbNotice(userDB)
+	waitFor(t, "account database notice applied", func() bool { return rec.all.Load() >= 2 })
+	time.Sleep(100 * time.Millisecond)
+	if n := rec.all.Load(); n != 2 {
+		t.Errorf("%d full flushes, want 2 (subscribing, the account database; not the MODB)", n)
+	}
 	rec.mu.Lock()
 	for _, d := range rec.docs {
 		if strings.HasSuffix(d, " own") || strings.HasSuffix(d, " bad") || strings.HasSuffix(d, " d1") {
@@ -206,7 +219,7 @@ func TestConsumerAndBrokerClosingConnections(t *testing.T) {
 	if n := amqptest.CloseConnections(t, node); n != 2 {
 		t.Fatalf("closed %d connections named %s, want 2", n, node)
 	}
-	waitFor(t, "consumer resubscribed (full flush)", func() bool { return rec.all.Load() >= 2 })
+	waitFor(t, "consumer resubscribed (full flush)", func() bool { return rec.all.Load() >= 3 })
 	kazoo("doc_edited."+userDB+".user.u2", body(userDB, "u2", "kazoo_apps@kz1"))
 	rec.wait(t, userDB+" u2", time.Second)
 	p.Notify(context.Background(), change("after-close"))

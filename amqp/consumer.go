@@ -1,14 +1,15 @@
 package amqp
 
 import (
-	"time"
-
 	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
 // Bindings are the routing keys our queue binds on `configuration`: KAZOO's own
@@ -158,7 +159,11 @@ func (c *Consumer) handle(contentType string, body []byte) {
 		return
 	}
 	if n.Type == "database" || strings.HasPrefix(n.EventName, "db_") {
-		c.flushAll("notice")
+		// A database we read cached docs from was created, deleted or changed: flush.
+		// Others (a new month's MODB of every account, say) concern no cache of ours.
+		if cachedDatabase(*n.Database) {
+			c.flushAll("notice")
+		}
 		return
 	}
 	for _, inv := range c.inv {
@@ -166,6 +171,17 @@ func (c *Consumer) handle(contentType string, body []byte) {
 	}
 	c.cfg.Metrics.Flushed("notice")
 	c.cfg.Logger.Debug("amqp: cached doc dropped", "database", *n.Database, "id", *n.ID, "event", n.EventName, "node", n.Node)
+}
+
+// cachedDatabase reports whether docs of db can be in our caches: KAZOO's signing keys,
+// its system config, account docs and account databases (not their MODBs).
+func cachedDatabase(db string) bool {
+	switch db {
+	case "system_auth", "system_config", "accounts":
+		return true
+	}
+	_, ok := directory.AccountIDFromDBName(db)
+	return ok
 }
 
 // valid is kapi_conf:doc_update_v: required keys, category, event names.
