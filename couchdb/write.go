@@ -49,7 +49,20 @@ func (s *Store) Put(ctx context.Context, accountID string, doc directory.Doc) (s
 		return "", err
 	}
 	rev, err := s.putOnce(ctx, db, accountID, doc)
-	if !s.ambiguous(ctx, err) || doc.ID() == "" {
+	if doc.ID() == "" {
+		return rev, err
+	}
+	if directory.IsCode(err, directory.ECodeConflict) && ctx.Err() == nil {
+		// A proxy in front of CouchDB (nginx's proxy_next_upstream) resends a PUT
+		// whose first node stored it and then failed: the resend is refused as a
+		// conflict with our own write.
+		if o, cur := s.recoverPut(ctx, db, doc); o == outcomeStored {
+			s.log.Warn("couchdb: conflict with our own write (a resent request); stored", "db", db.Name(), "id", doc.ID())
+			return cur, nil
+		}
+		return "", err
+	}
+	if !s.ambiguous(ctx, err) {
 		return rev, err
 	}
 	for retried := false; ; retried = true {
@@ -86,6 +99,14 @@ func (s *Store) Delete(ctx context.Context, accountID, id, rev string) (string, 
 		return "", err
 	}
 	newRev, err := s.deleteOnce(ctx, db, id, rev)
+	if (directory.IsCode(err, directory.ECodeConflict) || directory.IsCode(err, directory.ECodeBadIdentifier)) && ctx.Err() == nil {
+		// As for Put: a resent DELETE finds the doc already deleted, by us.
+		if o, cur := s.recoverDelete(ctx, db, id, rev); o == outcomeStored && cur != "" {
+			s.log.Warn("couchdb: delete found the doc deleted (a resent request); deleted", "db", db.Name(), "id", id)
+			return cur, nil
+		}
+		return "", err
+	}
 	if !s.ambiguous(ctx, err) {
 		return newRev, err
 	}

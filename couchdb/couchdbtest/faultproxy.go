@@ -1,6 +1,7 @@
 package couchdbtest
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -24,6 +25,10 @@ const (
 	// DropRequest closes the client's connection without forwarding the request: a
 	// write that was lost before CouchDB saw it.
 	DropRequest
+	// Resend forwards the request twice and answers with the second reply, as nginx's
+	// proxy_next_upstream resends a PUT or DELETE to another node when the first one
+	// failed after receiving it.
+	Resend
 	// Accepted202 turns a 201 Created or 200 OK into 202 Accepted, the answer of a
 	// CouchDB cluster that stored a write without reaching its write quorum (the test
 	// server never answers 202).
@@ -130,18 +135,15 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		closeWithoutReply(w)
 		return
 	}
-	out := r.Clone(r.Context())
-	out.RequestURI = ""
-	out.URL.Scheme = p.upstream.Scheme
-	out.URL.Host = p.upstream.Host
-	out.Host = p.upstream.Host
-	resp, err := http.DefaultTransport.RoundTrip(out)
+	reqBody, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body) // CouchDB has finished the request
+	resp, body, err := p.forward(r, reqBody)
+	if err == nil && fault == Resend {
+		resp, body, err = p.forward(r, reqBody)
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
@@ -160,6 +162,25 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(body)
+}
+
+// forward sends r with body to the upstream server and reads the whole reply (so
+// CouchDB has finished the request).
+func (p *FaultProxy) forward(r *http.Request, body []byte) (*http.Response, []byte, error) {
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.URL.Scheme = p.upstream.Scheme
+	out.URL.Host = p.upstream.Host
+	out.Host = p.upstream.Host
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
 }
 
 // closeWithoutReply resets the client's connection before any byte of the reply.

@@ -118,6 +118,9 @@ func TestLostWriteReplies(t *testing.T) {
 		{"reply_lost", couchdbtest.DropReply, 1, true, 1},
 		{"request_lost_once", couchdbtest.DropRequest, 1, true, 2},
 		{"request_lost_twice", couchdbtest.DropRequest, 2, false, 2},
+		// nginx in front of CouchDB resends a PUT or DELETE that reached a node which
+		// then failed; the resend is refused as a conflict with our own write.
+		{"resent", couchdbtest.Resend, 1, true, 1},
 	}
 	for _, o := range ops {
 		for _, f := range faults {
