@@ -150,6 +150,31 @@ func (a AuthSource) Account(ctx context.Context, accountID string) (directory.Ac
 	})
 }
 
+// SystemConfig returns doc id of system_config as stored (the auth.PolicySource
+// contract): crossbar, crossbar.token_restrictions, token_buckets. A missing doc or
+// database is BadIdentifier.
+func (a AuthSource) SystemConfig(ctx context.Context, id string) ([]byte, error) {
+	if !plainDocID(id) {
+		return nil, directory.BadIdentifier(id)
+	}
+	return a.s.getRaw(ctx, a.s.client.DB(SystemConfigDB), id, directory.BadIdentifier(id))
+}
+
+// AccountDoc returns doc docID of the account database of accountID as stored (a
+// token_restrictions doc, a user doc), soft-deleted or not: crossbar reads both with
+// open_cache_doc, which does not skip soft-deleted docs. A malformed account id or doc
+// id, a missing database or doc are BadIdentifier.
+func (a AuthSource) AccountDoc(ctx context.Context, accountID, docID string) ([]byte, error) {
+	if !plainDocID(docID) {
+		return nil, directory.BadIdentifier(docID)
+	}
+	db, err := a.s.db(accountID)
+	if err != nil {
+		return nil, err
+	}
+	return a.s.getRaw(ctx, db, docID, directory.BadIdentifier(docID))
+}
+
 // plainDocID reports whether id names an ordinary doc (not _design/, _local/,
 // _all_docs, ...).
 func plainDocID(id string) bool { return id != "" && !strings.HasPrefix(id, "_") }

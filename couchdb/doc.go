@@ -22,6 +22,19 @@ func (s *Store) Doc(ctx context.Context, accountID, id string) (directory.Doc, e
 
 // getDoc loads one doc; a 404 becomes notFound.
 func (s *Store) getDoc(ctx context.Context, db *kivik.DB, id string, notFound *directory.Error) (directory.Doc, error) {
+	raw, err := s.getRaw(ctx, db, id, notFound)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := directory.DecodeDoc(raw)
+	if err != nil {
+		return nil, translate(err, "decode "+id, nil)
+	}
+	return doc, nil
+}
+
+// getRaw reads one doc as stored; a missing doc is notFound.
+func (s *Store) getRaw(ctx context.Context, db *kivik.DB, id string, notFound *directory.Error) (json.RawMessage, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	var raw json.RawMessage
@@ -29,11 +42,7 @@ func (s *Store) getDoc(ctx context.Context, db *kivik.DB, id string, notFound *d
 	if err := db.Get(ctx, id).ScanDoc(&raw); err != nil {
 		return nil, translate(err, "get "+id, notFound)
 	}
-	doc, err := directory.DecodeDoc(raw)
-	if err != nil {
-		return nil, translate(err, "decode "+id, nil)
-	}
-	return doc, nil
+	return raw, nil
 }
 
 // Docs loads the docs with the given ids in one _all_docs request. Missing and

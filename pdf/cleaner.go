@@ -13,7 +13,8 @@ import (
 // maxExamples bounds the distinct undrawable runes named in the log line.
 const maxExamples = 8
 
-// cleaner turns stored text into drawable text: NFC, whitespace and control characters
+// cleaner turns stored text into drawable text: NFC, Arabic letters joined (arabic.go),
+// whitespace and control characters
 // collapsed to single spaces, trimmed; a rune no font has becomes replacementRune and
 // is counted; a default-ignorable rune no font has (zero-width joiner, BOM, variation
 // selector) is invisible by definition, so it is left out and counted separately.
@@ -33,6 +34,7 @@ func (c *cleaner) clean(s string) string {
 	if !norm.NFC.IsNormalString(s) {
 		s = norm.NFC.String(s)
 	}
+	s = shapeArabic(s, c.drawable)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -60,6 +62,9 @@ func (c *cleaner) clean(s string) string {
 	}
 	return b.String()
 }
+
+// drawable reports whether a font has r.
+func (c *cleaner) drawable(r rune) bool { return c.g.lookup(regular, r).face >= 0 }
 
 // write appends r, preceded by one space when a space is pending.
 func (c *cleaner) write(b *strings.Builder, r rune, space bool) bool {

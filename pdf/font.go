@@ -7,6 +7,7 @@ import (
 	"os"
 	"unicode"
 
+	"github.com/kazoo-directories/kazoo-directories/pdf/fonts"
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
@@ -26,8 +27,9 @@ const (
 // both agree on the cmap.
 type face struct {
 	family  string // PDF family name
-	source  string // file path or "Go Regular"/"Go Bold", for messages
+	source  string // file path or the name of an embedded font, for messages
 	metrics *gopdf.SubsetFontObj
+	only    []*unicode.RangeTable // when set, the face draws only runes of these scripts
 }
 
 // glyph says how one rune is drawn in one style: by which face (an index into
@@ -40,7 +42,7 @@ type glyph struct {
 // Special glyph.face values.
 const (
 	noFace    = -1 // no configured font has the rune: draw replacementRune
-	invisible = -2 // default-ignorable rune no font has (ZWJ, BOM, ...): draw nothing
+	invisible = -2 // invisible format character (ZWJ, BOM, ...): draw nothing
 )
 
 // replacementRune is drawn for runes no font has. Go Regular has it.
@@ -57,13 +59,28 @@ type fontSet struct {
 	latin     [numStyles][latinTable]glyph
 }
 
-// newFontSet parses the embedded Go fonts and every extra TTF, in order.
-func newFontSet(files []string) (*fontSet, error) {
+// bundled are the fonts compiled into the binary (package fonts), tried after the Go
+// fonts and the configured files. NanumSquare draws only Hangul: Droid Sans Fallback
+// has 3 of the 11,172 syllables, and NanumSquare's Han would mix two styles in one
+// Chinese name.
+var bundled = []struct {
+	name string
+	data []byte
+	only []*unicode.RangeTable
+}{
+	{"DejaVu Sans (embedded)", fonts.DejaVuSans, nil},
+	{"NanumSquare (embedded)", fonts.NanumSquareR, []*unicode.RangeTable{unicode.Hangul}},
+	{"Droid Sans Fallback (embedded)", fonts.DroidSansFallbackFull, nil},
+}
+
+// newFontSet parses the Go fonts, every extra TTF in order, the bundled fonts, and
+// then installed fonts found in dirs for scripts none of those covers.
+func newFontSet(files, dirs []string) (*fontSet, error) {
 	fs := &fontSet{container: &gopdf.FontContainer{}}
-	if err := fs.add("Go Regular", goregular.TTF); err != nil {
+	if err := fs.add("Go Regular", goregular.TTF, nil); err != nil {
 		return nil, err
 	}
-	if err := fs.add("Go Bold", gobold.TTF); err != nil {
+	if err := fs.add("Go Bold", gobold.TTF, nil); err != nil {
 		return nil, err
 	}
 	for _, path := range files {
@@ -71,11 +88,25 @@ func newFontSet(files []string) (*fontSet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pdf: font file: %w", err)
 		}
-		if err := fs.add(path, data); err != nil {
+		if err := fs.add(path, data, nil); err != nil {
 			return nil, err
 		}
 	}
-	// Bold falls back to regular Go before the extra fonts, so bold covers at least
+	for _, b := range bundled {
+		if err := fs.add(b.name, b.data, b.only); err != nil {
+			return nil, err
+		}
+	}
+	fs.buildChains()
+	if fs.discover(dirs) {
+		fs.buildChains()
+	}
+	return fs, nil
+}
+
+// buildChains sets the per-style fallback chains over all faces and the Latin table.
+func (fs *fontSet) buildChains() {
+	// Bold falls back to regular Go before the other fonts, so bold covers at least
 	// what regular covers: text is cleaned once, for both styles.
 	fs.chains[regular] = []int8{0}
 	fs.chains[bold] = []int8{1, 0}
@@ -88,13 +119,12 @@ func newFontSet(files []string) (*fontSet, error) {
 			fs.latin[s][r] = fs.find(s, r)
 		}
 	}
-	return fs, nil
 }
 
 // add parses one TrueType font. gopdf can panic on malformed data, so that is turned
 // into an error too.
-func (fs *fontSet) add(source string, data []byte) (err error) {
-	if len(fs.faces) >= 100 {
+func (fs *fontSet) add(source string, data []byte, only []*unicode.RangeTable) (err error) {
+	if len(fs.faces) >= maxFaces {
 		return fmt.Errorf("pdf: font file %q: too many font files", source)
 	}
 	defer func() {
@@ -105,6 +135,7 @@ func (fs *fontSet) add(source string, data []byte) (err error) {
 	if err := checkTrueType(data); err != nil {
 		return fmt.Errorf("pdf: font file %q: %w", source, err)
 	}
+	data = flattenComposites(data)
 	family := fmt.Sprintf("F%d", len(fs.faces))
 	metrics := &gopdf.SubsetFontObj{}
 	if err := metrics.SetTTFData(data); err != nil {
@@ -113,9 +144,12 @@ func (fs *fontSet) add(source string, data []byte) (err error) {
 	if err := fs.container.AddTTFFontData(family, data); err != nil {
 		return fmt.Errorf("pdf: font file %q: %w", source, err)
 	}
-	fs.faces = append(fs.faces, face{family: family, source: source, metrics: metrics})
+	fs.faces = append(fs.faces, face{family: family, source: source, metrics: metrics, only: only})
 	return nil
 }
+
+// maxFaces bounds the fonts of one set (face indexes are int8).
+const maxFaces = 100
 
 // checkTrueType rejects what gopdf cannot embed with a clearer message than its own.
 func checkTrueType(data []byte) error {
@@ -134,17 +168,36 @@ func checkTrueType(data []byte) error {
 
 // find looks r up along the style's chain.
 func (fs *fontSet) find(s style, r rune) glyph {
+	if ignorable(r) {
+		return glyph{face: invisible}
+	}
 	for _, i := range fs.chains[s] {
+		if only := fs.faces[i].only; only != nil && !unicode.IsOneOf(only, r) {
+			continue
+		}
 		m := fs.faces[i].metrics
 		gi, err := m.CharCodeToGlyphIndex(r)
 		if err == nil && gi != 0 {
 			return glyph{face: i, width: uint16(min(m.GlyphIndexToPdfWidth(gi), 0xFFFF))}
 		}
 	}
-	if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) {
-		return glyph{face: invisible}
-	}
 	return glyph{face: noFace}
+}
+
+// ignorable reports whether r is an invisible format character or a variation
+// selector: never drawn, even where a font has a glyph for it (DejaVu Sans draws the
+// zero-width joiner as a box). The joiners still steer Arabic joining (arabic.go)
+// before they are left out. The Cf characters that are visible signs (Arabic number
+// signs and the like) are not ignorable.
+func ignorable(r rune) bool {
+	switch {
+	case r < 0xAD:
+		return false
+	case r >= 0x0600 && r <= 0x0605, r == 0x06DD, r == 0x070F, r == 0x0890, r == 0x0891,
+		r == 0x08E2, r == 0x110BD, r == 0x110CD:
+		return false
+	}
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r)
 }
 
 // glyphs is a per-render cache in front of fontSet.find; it also records which faces

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kazoo-directories/kazoo-directories/pdf/fonts"
 )
 
 func TestNewRejectsBadOptions(t *testing.T) {
@@ -43,8 +45,17 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
+// Faces of a set without files or installed fonts.
+const (
+	faceGoRegular int8 = iota
+	faceGoBold
+	faceDejaVu
+	faceNanum
+	faceDroid
+)
+
 func TestFallbackChain(t *testing.T) {
-	fs, err := newFontSet([]string{needCJKFont(t)})
+	fs, err := newFontSet(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +66,20 @@ func TestFallbackChain(t *testing.T) {
 		face  int8
 		label string
 	}{
-		{'Å', regular, 0, "Latin in Go Regular"},
-		{'Å', bold, 1, "Latin in Go Bold"},
-		{'Д', regular, 0, "Cyrillic in Go Regular"},
-		{'Σ', bold, 1, "Greek in Go Bold"},
-		{'王', regular, 2, "Han in the fallback"},
-		{'王', bold, 2, "Han in the fallback, bold too"},
+		{'Å', regular, faceGoRegular, "Latin in Go Regular"},
+		{'Å', bold, faceGoBold, "Latin in Go Bold"},
+		{'Д', regular, faceGoRegular, "Cyrillic in Go Regular"},
+		{'Σ', bold, faceGoBold, "Greek in Go Bold"},
+		{'ễ', regular, faceDejaVu, "Vietnamese in DejaVu"},
+		{'ə', bold, faceDejaVu, "Azerbaijani in DejaVu, bold too"},
+		{'ש', regular, faceDejaVu, "Hebrew in DejaVu"},
+		{'ع', regular, faceDejaVu, "Arabic in DejaVu"},
+		{'\uFEEB', regular, faceDejaVu, "Arabic presentation form in DejaVu"},
+		{'王', regular, faceDroid, "Han in Droid Sans Fallback"},
+		{'王', bold, faceDroid, "Han in Droid Sans Fallback, bold too"},
+		{'カ', regular, faceDroid, "Katakana in Droid Sans Fallback"},
+		{'가', regular, faceNanum, "Hangul in NanumSquare, although Droid has this syllable"},
+		{'민', regular, faceNanum, "Hangul in NanumSquare"},
 		{'ก', regular, noFace, "Thai nowhere"},
 		{'\u200d', regular, invisible, "ZWJ is invisible"},
 	} {
@@ -68,13 +87,17 @@ func TestFallbackChain(t *testing.T) {
 			t.Errorf("%s: face %d, want %d", tc.label, got, tc.face)
 		}
 	}
-	if !g.used[2] {
-		t.Error("fallback face not marked used")
+	// NanumSquare draws only Hangul: its Han would mix styles in a Chinese name.
+	if got := g.lookup(regular, '金').face; got != faceDroid {
+		t.Errorf("金 in face %d, want Droid Sans Fallback", got)
+	}
+	if !g.used[faceDroid] || !g.used[faceNanum] || !g.used[faceDejaVu] {
+		t.Errorf("used faces %v", g.used)
 	}
 }
 
 func TestClean(t *testing.T) {
-	fs, err := newFontSet(nil)
+	fs, err := newFontSet(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +107,7 @@ func TestClean(t *testing.T) {
 		"  padded\t\tname \n": "padded name",
 		"Zoe\u0308":           "Zoë", // NFD to NFC
 		"a\x00b":              "a b",
-		"王":                   "\uFFFD",
+		"ก":                   "\uFFFD",
 		"bad\xffbyte":         "bad\uFFFDbyte",
 		"zero\u200bwidth":     "zerowidth",
 		"":                    "",
@@ -98,38 +121,24 @@ func TestClean(t *testing.T) {
 	}
 }
 
-// dejaVu is a second fallback (Vietnamese, Azerbaijani, ...) present wherever
-// fontconfig is; optional, so its absence only skips.
-const dejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-func TestFallbackFontsTriedInOrder(t *testing.T) {
-	cjk := needCJKFont(t)
-	if _, err := os.Stat(dejaVu); err != nil {
-		t.Skipf("optional second fallback missing: %v", err)
+func TestFontFilesComeBeforeEmbedded(t *testing.T) {
+	// A copy of the embedded DejaVu Sans as a configured file: it, not the embedded
+	// copy, draws Hebrew; Go Regular still draws Latin.
+	path := filepath.Join(t.TempDir(), "mine.ttf")
+	if err := os.WriteFile(path, fonts.DejaVuSans, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	fs, err := newFontSet([]string{cjk, dejaVu})
+	fs, err := newFontSet([]string{path}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := newGlyphs(fs)
-	for r, want := range map[rune]int8{'A': 0, '王': 2, 'ễ': 3, 'ə': 3, 'ก': noFace} {
+	for r, want := range map[rune]int8{'A': faceGoRegular, 'ש': 2, 'ễ': 2, '王': faceDroid + 1} {
 		if got := g.lookup(regular, r).face; got != want {
 			t.Errorf("%q: face %d, want %d", r, got, want)
 		}
 	}
-	// DejaVu has Latin too, but Go Regular comes first.
-	if used := g.used; !used[2] || !used[3] {
-		t.Errorf("used faces %v", used)
-	}
-
-	r, err := New(Options{FontFiles: []string{cjk, dejaVu}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := pdfText(t, render(t, r, printout("Chi nhánh Hà Nội", "", member(1, "Văn Ễ", "Nguyễn", "1"), member(2, "Əli", "Məmmədov", "2"))))
-	for _, want := range []string{"Chi nhánh Hà Nội", "Nguyễn", "Văn Ễ", "Məmmədov", "Əli"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("%q missing from:\n%s", want, text)
-		}
+	if fs.faces[2].source != path {
+		t.Errorf("face 2 is %s, want %s", fs.faces[2].source, path)
 	}
 }

@@ -145,7 +145,20 @@ func buildLayout(ctx context.Context, g *glyphs, c *cleaner, p directory.Printou
 		lo.l.rows = append(lo.l.rows, lo.row(e, &numbers))
 	}
 	lo.paginate()
+	lo.l.toVisual()
 	return lo.l, nil
+}
+
+// toVisual puts every line in drawing order (bidi.go); wrapping and truncation work
+// on logical order before.
+func (l *layout) toVisual() {
+	for i, s := range l.lines {
+		l.lines[i] = visual(s)
+	}
+	for i, s := range l.title {
+		l.title[i] = visual(s)
+	}
+	l.running, l.meta = visual(l.running), visual(l.meta)
 }
 
 // header lays out the title block, the running header and the footer text.

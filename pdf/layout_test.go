@@ -7,7 +7,7 @@ import (
 )
 
 func TestWrap(t *testing.T) {
-	fs, err := newFontSet(nil)
+	fs, err := newFontSet(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestWrap(t *testing.T) {
 }
 
 func TestPaginateFitsRows(t *testing.T) {
-	fs, err := newFontSet(nil)
+	fs, err := newFontSet(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestPaginateFitsRows(t *testing.T) {
 }
 
 func TestRowCapsNumbersAndNames(t *testing.T) {
-	fs, err := newFontSet(nil)
+	fs, err := newFontSet(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,20 +9,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+	"golang.org/x/text/unicode/norm"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
-// newTestRenderer returns a renderer with the CJK fallback and a logger writing to log.
+// newTestRenderer returns a renderer with the embedded fonts only (no installed fonts
+// searched) and a logger writing to log.
 func newTestRenderer(t testing.TB, locale string, log *bytes.Buffer) *Renderer {
 	t.Helper()
-	opts := Options{FontFiles: []string{needCJKFont(t)}, Locale: locale}
+	opts := Options{FontDirs: []string{t.TempDir()}, Locale: locale}
 	if log != nil {
 		opts.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{
 			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
@@ -36,6 +39,9 @@ func newTestRenderer(t testing.TB, locale string, log *bytes.Buffer) *Renderer {
 	r, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if log != nil {
+		log.Reset() // New's font report
 	}
 	return r
 }
@@ -209,7 +215,7 @@ func TestRenderCountsMissingGlyphs(t *testing.T) {
 	var log bytes.Buffer
 	r := newTestRenderer(t, "", &log)
 	text := pdfText(t, render(t, r, printout("Odds", "", oddEntries()...)))
-	// สมชาย (5 runes) and 😀 have no glyph in any font: each is drawn as U+FFFD.
+	// สมชาย (5 runes) and 🧑 have no glyph in any font: each is drawn as U+FFFD.
 	if n := strings.Count(text, "\uFFFD"); n != 6 {
 		t.Errorf("found %d U+FFFD in the text, want 6:\n%s", n, text)
 	}
@@ -217,14 +223,14 @@ func TestRenderCountsMissingGlyphs(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("want one log line, got:\n%s", log.String())
 	}
-	for _, want := range []string{"level=WARN", "replaced=6", "invisible_omitted=1", "U+0E2A", "U+1F600", "U+200D"} {
+	for _, want := range []string{"level=WARN", "replaced=6", "invisible_omitted=1", "U+0E2A", "U+1F9D1", "U+200D"} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("log line lacks %q: %s", want, lines[0])
 		}
 	}
 
 	log.Reset()
-	pdf := render(t, r, printout("ทีม Team 😀", "", member(1, "Ann", "Lee")))
+	pdf := render(t, r, printout("ทีม Team 🧑", "", member(1, "Ann", "Lee")))
 	if !strings.Contains(log.String(), "replaced=4 ") {
 		t.Errorf("name counted wrongly: %s", log.String())
 	}
@@ -285,19 +291,115 @@ func TestRenderCancelledWritesNothing(t *testing.T) {
 	}
 }
 
-func TestRenderWithoutFallbackReplacesCJK(t *testing.T) {
+// TestRenderWithNoFontsInstalled renders every script the binary promises with only
+// the embedded fonts: no configured files, font discovery pointed at an empty
+// directory. Nothing may be replaced, and the text must read back.
+func TestRenderWithNoFontsInstalled(t *testing.T) {
 	var log bytes.Buffer
-	r, err := New(Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	r, err := New(Options{FontDirs: []string{t.TempDir()}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := pdfText(t, render(t, r, printout("X", "", member(1, "小明", "王"))))
-	if n := strings.Count(text, "\uFFFD"); n != 3 {
-		t.Errorf("found %d U+FFFD without a CJK font, want 3:\n%s", n, text)
+	fonts, uncovered := r.Fonts()
+	for _, s := range []string{"Latin", "Greek", "Cyrillic", "Hebrew", "Arabic", "Han", "Hiragana", "Katakana", "Hangul"} {
+		if slices.Contains(uncovered, s) {
+			t.Errorf("%s reported without a font: %v", s, uncovered)
+		}
 	}
-	if !strings.Contains(log.String(), "replaced=3") {
-		t.Errorf("log lacks replaced=3: %s", log.String())
+	if len(fonts) != 4 { // Go Regular (and Bold), DejaVu Sans, NanumSquare, Droid Sans Fallback
+		t.Errorf("fonts %+v, want the Go fonts and the three embedded ones", fonts)
 	}
+	for _, want := range []string{`font="DejaVu Sans (embedded)" scripts="Greek Cyrillic Armenian Hebrew Arabic`,
+		`font="NanumSquare (embedded)" scripts=Hangul`, `font="Droid Sans Fallback (embedded)" scripts="Han Hiragana Katakana"`,
+		`scripts without a font`, `Thai`} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("font report lacks %q:\n%s", want, log.String())
+		}
+	}
+	log.Reset()
+	names := []directory.Entry{
+		member(1, "Zoë", "Ångström"), member(2, "Σωκράτης", "Παπαδόπουλος"), member(3, "Дмитрий", "Иванов"),
+		member(4, "小明", "王"), member(5, "ひろし", "タナカ"), member(6, "민준", "김"), member(7, "Nguyễn", "Văn"),
+		member(8, "דוד", "כהן"), member(9, "محمد", "العربي"),
+	}
+	text := readBack(pdfText(t, render(t, r, printout("Ünïcødé 王 민준", "", names...))))
+	for _, e := range names {
+		for _, want := range []string{e.FirstName, e.LastName} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%q missing from:\n%s", want, text)
+			}
+		}
+	}
+	if strings.Contains(text, "\uFFFD") || log.Len() != 0 {
+		t.Errorf("characters replaced; log: %s\n%s", log.String(), text)
+	}
+}
+
+// TestDiscoverInstalledFonts points discovery at a folder with Garuda (Thai; regular
+// and bold), a file that only claims to be a font and a collection: Garuda regular
+// is used for Thai, and only for Thai.
+func TestDiscoverInstalledFonts(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"Garuda-Bold.ttf", "Garuda.ttf"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "fonts", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "tlwg"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tlwg", name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range map[string]string{"AAA-broken.ttf": "\x00\x01\x00\x00garbage", "AAA-sans.ttc": "ttcf"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log bytes.Buffer
+	r, err := New(Options{FontDirs: []string{dir, filepath.Join(dir, "missing")}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fonts, uncovered := r.Fonts()
+	last := fonts[len(fonts)-1]
+	if want := filepath.Join(dir, "tlwg", "Garuda.ttf"); last.Font != want || !slices.Equal(last.Scripts, []string{"Thai"}) {
+		t.Errorf("last font %+v, want %s for Thai", last, want)
+	}
+	if slices.Contains(uncovered, "Thai") || !strings.Contains(log.String(), "Garuda.ttf scripts=Thai") {
+		t.Errorf("Thai still uncovered: %v\n%s", uncovered, log.String())
+	}
+	text := pdfText(t, render(t, r, printout("ทีม", "", member(1, "สมชาย", "Thai"), member(2, "Ann", "Lee"))))
+	if !strings.Contains(text, "สมชาย") || strings.Contains(text, "\uFFFD") {
+		t.Errorf("Thai not drawn:\n%s", text)
+	}
+	// Latin still comes from the Go fonts: Garuda draws Thai only.
+	g := newGlyphs(r.fonts)
+	if f := g.lookup(regular, 'A').face; f != faceGoRegular {
+		t.Errorf("'A' drawn by face %d", f)
+	}
+
+	// Without installed fonts Thai is replaced, and the log says so.
+	log.Reset()
+	bare := newTestRenderer(t, "", &log)
+	text = pdfText(t, render(t, bare, printout("X", "", member(1, "สมชาย", "Thai"))))
+	if n := strings.Count(text, "\uFFFD"); n != 5 || !strings.Contains(log.String(), "replaced=5") {
+		t.Errorf("want 5 U+FFFD and a warning, got %d:\n%s\n%s", n, text, log.String())
+	}
+}
+
+// readBack undoes what pdftotext adds to right-to-left text: the embedding marks
+// around each right-to-left word, and the Arabic presentation forms the PDF draws
+// (NFKC maps them back to the letters).
+func readBack(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= 0x202A && r <= 0x202E {
+			return -1
+		}
+		return r
+	}, s)
+	return norm.NFKC.String(s)
 }
 
 // TestREADMEPicture keeps the text of the README's sample page in a golden file; with
@@ -321,5 +423,31 @@ func TestREADMEPicture(t *testing.T) {
 	}
 	if err := os.WriteFile(filepath.Join("..", "docs", "directory-page1.png"), png, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRenderRightToLeft draws Hebrew and Arabic in visual order with joined Arabic
+// letters. pdftotext reads every right-to-left word back in logical order (marking
+// it with U+202B/U+202C, and giving Arabic as the presentation forms drawn: readBack
+// folds both); in a line mixing directions it lays out the words as drawn, left to
+// right, which TestVisual pins.
+func TestRenderRightToLeft(t *testing.T) {
+	r := newTestRenderer(t, "", nil)
+	raw := pdfText(t, render(t, r, printout("מחלקת מכירות", "", rtlEntries()...)))
+	checkGolden(t, "right_to_left.txt", raw)
+	text := readBack(raw)
+	for _, want := range []string{"מחלקת מכירות", "דוד", "כהן", "محمد", "العربي", "مریم", "رضایی", "علي", "سلامة", "שרה", "Levi", "Noa"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%q not read back in logical order from:\n%s", want, text)
+		}
+	}
+	// Joined forms are drawn: initial meem of محمد, final yeh of علي.
+	for _, want := range []string{"\uFEE3\uFEA4\uFEE4\uFEAA", "\uFECB\uFEE0\uFEF2"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("joined forms %+q not in:\n%s", want, raw)
+		}
+	}
+	if strings.Contains(raw, "\uFFFD") {
+		t.Errorf("characters replaced:\n%s", raw)
 	}
 }

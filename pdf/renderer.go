@@ -9,13 +9,19 @@
 // on a page. A member without a name shows "(no name)"; one whose user doc is gone
 // shows "(user deleted)" and the user id, both in grey.
 //
-// Fonts: the Go fonts (Latin with diacritics, Greek, Cyrillic; regular and bold) and
-// then, per character, the extra TrueType fonts of Options.FontFiles in order (e.g. a
-// CJK fallback). A character no font has is drawn as U+FFFD and counted in one
-// warning log line per render; invisible format characters no font has (zero-width
-// joiner, BOM) are left out and counted too. Nothing is dropped silently. There is no
-// bidirectional reordering or shaping: Arabic, Hebrew and Indic scripts, if a font
-// covers them, come out in logical order with unjoined letters.
+// Fonts, chosen per character: the Go fonts (Latin with diacritics, Greek, Cyrillic;
+// regular and bold), then the TrueType fonts of Options.FontFiles in order, then the
+// fonts compiled in (package fonts: DejaVu Sans for Hebrew, Arabic and more Latin,
+// NanumSquare for Hangul, Droid Sans Fallback for Han and kana), then installed fonts
+// found under Options.FontDirs for the scripts none of those covers. New logs which
+// font draws which script. A character no font has is drawn as U+FFFD and counted in
+// one warning log line per render; invisible format characters no font has
+// (zero-width joiner, BOM) are left out and counted too. Nothing is dropped silently.
+//
+// Right-to-left text (Hebrew, Arabic) is put in visual order line by line with the
+// Unicode bidirectional algorithm, and Arabic letters take their joined forms
+// (presentation forms, see arabic.go). There is no other shaping: Indic scripts and
+// Thai, if a font covers them, come out without reordered vowel signs or conjuncts.
 //
 // Content streams are not compressed: gopdf compresses each page with a fresh zlib
 // writer and one write per glyph, which more than doubles the render time. Serve the
@@ -45,9 +51,14 @@ type Options struct {
 	// FontFiles are extra TrueType (.ttf, glyf outlines) fonts tried in order for
 	// characters the Go fonts lack, e.g. a CJK fallback.
 	FontFiles []string
+	// FontDirs are searched (recursively) for installed TrueType fonts, used for
+	// scripts that neither FontFiles nor the compiled-in fonts cover; nil searches
+	// nothing. DefaultFontDirs lists the standard directories.
+	FontDirs []string
 	// Locale is the BCP 47 tag whose collation orders members (default "en").
 	Locale string
-	// Logger receives the warning about undrawable characters (nil: discard).
+	// Logger receives the font report of New and the warning about undrawable
+	// characters (nil: discard).
 	Logger *slog.Logger
 }
 
@@ -70,7 +81,7 @@ func New(opts Options) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	fonts, err := newFontSet(opts.FontFiles)
+	fonts, err := newFontSet(opts.FontFiles, opts.FontDirs)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +89,19 @@ func New(opts Options) (*Renderer, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Renderer{fonts: fonts, tag: tag, logger: logger}, nil
+	r := &Renderer{fonts: fonts, tag: tag, logger: logger}
+	cov, uncovered := r.Fonts()
+	for _, c := range cov {
+		logger.Info("pdf: font", slog.String("font", c.Font), slog.String("scripts", strings.Join(c.Scripts, " ")))
+	}
+	logger.Info("pdf: scripts without a font (drawn as U+FFFD)", slog.String("scripts", strings.Join(uncovered, " ")))
+	return r, nil
+}
+
+// Fonts reports each font in the order it is tried with the scripts it draws, and
+// the scripts (of those people's names are commonly written in) no font covers.
+func (r *Renderer) Fonts() (fonts []FontCoverage, uncovered []string) {
+	return r.fonts.coverage()
 }
 
 // Render writes p as a PDF to w: the directory name as title, every member in

@@ -194,15 +194,22 @@ func TestBusRevokesToken(t *testing.T) {
 	}
 	db := directory.EncodedAccountDBName(f.acct)
 	amqptest.Publish(t, amqpURL, "doc_edited."+db+".user."+userID, []byte(`{"Origin-Cache":"kazoo_data_cache","Type":"user","Rev":"`+rev+`","Is-Soft-Deleted":false,"Date-Modified":63884419200,"Date-Created":63884419800,"Account-ID":"`+f.acct+`","Database":"`+db+`","ID":"`+userID+`","Node":"kazoo_apps@kz1.example.com","Msg-ID":"5e1f0c9a3b7d2e48","Event-Name":"doc_edited","Event-Category":"configuration","App-Version":"4.0.0","App-Name":"datamgr"}`))
+	awaitStatus(t, svc, tok, path, http.StatusUnauthorized)
+}
+
+// awaitStatus polls GET path until it answers want, at most one second after KAZOO's
+// notice was published.
+func awaitStatus(t *testing.T, svc *testService, tok, path string, want int) {
+	t.Helper()
 	sent := time.Now()
 	for {
 		status, _ := svc.call(t, tok, "GET", path, "")
-		if status == http.StatusUnauthorized {
-			t.Logf("token revoked %s after the notice", time.Since(sent).Round(time.Millisecond))
-			break
+		if status == want {
+			t.Logf("%d %s after the notice", want, time.Since(sent).Round(time.Millisecond))
+			return
 		}
 		if time.Since(sent) > time.Second {
-			t.Fatalf("token still accepted (%d) one second after KAZOO's notice", status)
+			t.Fatalf("still %d, not %d, one second after KAZOO's notice", status, want)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -335,4 +342,27 @@ func TestBusBrokerClosesConnections(t *testing.T) {
 			t.Fatal("KAZOO's notice not acted on after the broker closed the consumer's connection")
 		}
 	}
+}
+
+// TestBusAppliesTokenRestrictions: a token_restrictions doc KAZOO saves, and the
+// notice it publishes, restrict the account's tokens within a second, whatever
+// AUTH_CACHE_TTL says.
+func TestBusAppliesTokenRestrictions(t *testing.T) {
+	amqpURL := amqptest.URL(t)
+	f := newBusFixture(t)
+	tok := f.mint(t, auth.Claims{AccountID: f.acct, Method: "cb_api_auth"})
+	svc := startService(t, f.cc, map[string]string{"AMQP_URL": amqpURL, "AUTH_CACHE_TTL": "10m", "NODE_NAME": amqptest.NodeName("directoriesd")})
+	path := "/v2/accounts/" + f.acct + "/directories"
+	waitConsumer(t, svc)
+	if status, body := svc.call(t, tok, "GET", path, ""); status != 200 {
+		t.Fatalf("GET = %d %v", status, body)
+	}
+	revs := couchdbtest.PutDocs(t, f.cc, f.acct, directory.Doc{"_id": auth.TokenRestrictionsDoc, "pvt_type": "token_restrictions",
+		"restrictions": map[string]any{"cb_api_auth": map[string]any{"_": map[string]any{"directories": []any{}}}}})
+	if status, _ := svc.call(t, tok, "GET", path, ""); status != 200 {
+		t.Fatalf("no rules were cached: the new doc should not apply before the notice (status %d)", status)
+	}
+	db := directory.EncodedAccountDBName(f.acct)
+	amqptest.Publish(t, amqpURL, "doc_created."+db+".token_restrictions."+auth.TokenRestrictionsDoc, []byte(`{"Origin-Cache":"kazoo_data_cache","Type":"token_restrictions","Rev":"`+revs[0]+`","Is-Soft-Deleted":false,"Date-Modified":63884419200,"Date-Created":63884419800,"Account-ID":"`+f.acct+`","Database":"`+db+`","ID":"token_restrictions","Node":"kazoo_apps@kz1.example.com","Msg-ID":"5e1f0c9a3b7d2e49","Event-Name":"doc_created","Event-Category":"configuration","App-Version":"4.0.0","App-Name":"datamgr"}`))
+	awaitStatus(t, svc, tok, path, http.StatusForbidden)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/kazoo-directories/kazoo-directories/amqp"
+	"github.com/kazoo-directories/kazoo-directories/pdf"
+	"github.com/kazoo-directories/kazoo-directories/pkg/auth"
 )
 
 // Config is every setting of the service. All come from the environment, parsed once
@@ -30,8 +33,13 @@ type Config struct {
 	AuthClockSkew time.Duration // AUTH_CLOCK_SKEW: tolerance on exp/nbf
 
 	AMQPURL string // AMQP_URL or AMQP_URL_FILE: KAZOO's broker (amqp_uri form); empty: no bus
+	// TrustedProxies (TRUSTED_PROXIES: comma-separated CIDRs or addresses) replaces
+	// system_config crossbar.reverse_proxies: peers whose X-Forwarded-For names the
+	// client for rate limiting. nil: KAZOO's setting (default 127.0.0.1).
+	TrustedProxies []netip.Prefix
 
-	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), e.g. a CJK fallback
+	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), tried before the embedded fonts
+	PDFFontDirs  []string // PDF_FONT_DIRS: where installed fonts are looked for (colon-separated)
 	PDFLocale    string   // PDF_LOCALE: collation locale for member order
 
 	KazooVersion string // KAZOO_VERSION: the envelope's `version`
@@ -99,8 +107,23 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	dur("AUTH_CACHE_TTL", &c.AuthCacheTTL)
 	dur("AUTH_CLOCK_SKEW", &c.AuthClockSkew)
 	secret(getenv, "AMQP_URL", &c.AMQPURL, &errs)
+	if v := strings.TrimSpace(getenv("TRUSTED_PROXIES")); v != "" {
+		c.TrustedProxies = []netip.Prefix{}
+		for _, f := range strings.Split(v, ",") {
+			pfx, err := auth.ParsePrefix(strings.TrimSpace(f))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q: want a CIDR such as 10.0.0.0/8 or an address", f))
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, pfx)
+		}
+	}
 	if v := strings.TrimSpace(getenv("PDF_FONT_FILES")); v != "" {
 		c.PDFFontFiles = strings.Split(v, ":")
+	}
+	c.PDFFontDirs = pdf.DefaultFontDirs(strings.TrimSpace(getenv("HOME")))
+	if v := strings.TrimSpace(getenv("PDF_FONT_DIRS")); v != "" {
+		c.PDFFontDirs = strings.Split(v, ":")
 	}
 	str("PDF_LOCALE", &c.PDFLocale)
 	str("KAZOO_VERSION", &c.KazooVersion)

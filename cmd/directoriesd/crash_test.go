@@ -14,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
 )
 
 // crashChildEnv makes the test binary run `directoriesd serve` (see TestMain), so the
@@ -87,6 +90,8 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 		vars[k] = v
 	}
 	acct, token := vars["ACCOUNT_ID"], vars["TOKEN"]
+	// A load test: free requests, as KAZOO's own load tests set token_costs to 0.
+	couchdbtest.SetTokenCost(t, couchdb.Config{Driver: couchdb.EmbeddedDriver, URL: dir}, acct, 0)
 	addr := freeAddr(t)
 	child := startChild(t, dir, addr)
 

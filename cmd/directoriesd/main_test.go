@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,15 +126,24 @@ func TestConfigDefaultsAndSecretFile(t *testing.T) {
 	if err := os.WriteFile(amqpFile, []byte("amqp://u:p@rabbit:5672\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loadConfig(env(map[string]string{"COUCHDB_PASSWORD_FILE": file, "AUTH_CACHE_TTL": "5s", "PDF_FONT_FILES": "/a.ttf:/b.ttf", "AMQP_URL_FILE": amqpFile}))
+	c, err := loadConfig(env(map[string]string{"COUCHDB_PASSWORD_FILE": file, "AUTH_CACHE_TTL": "5s", "PDF_FONT_FILES": "/a.ttf:/b.ttf",
+		"PDF_FONT_DIRS": "/f1:/f2", "AMQP_URL_FILE": amqpFile}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.CouchDBPassword != "s3cret" || c.AuthCacheTTL != 5*time.Second || len(c.PDFFontFiles) != 2 || c.AMQPURL != "amqp://u:p@rabbit:5672" {
+	if c.CouchDBPassword != "s3cret" || c.AuthCacheTTL != 5*time.Second || len(c.PDFFontFiles) != 2 ||
+		!slices.Equal(c.PDFFontDirs, []string{"/f1", "/f2"}) || c.AMQPURL != "amqp://u:p@rabbit:5672" {
 		t.Errorf("config = %+v", c)
 	}
 	if d := defaultConfig(); d.AMQPURL != "" {
 		t.Errorf("AMQP_URL defaults to %q, want empty (no bus)", d.AMQPURL)
+	}
+	c, err = loadConfig(env(map[string]string{"HOME": "/home/u"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"/usr/share/fonts", "/usr/local/share/fonts", "/home/u/.fonts", "/home/u/.local/share/fonts"}; !slices.Equal(c.PDFFontDirs, want) {
+		t.Errorf("default PDF_FONT_DIRS = %q, want %q", c.PDFFontDirs, want)
 	}
 	if c.ListenAddr != ":8000" || c.AuthMode != "jwt" || c.DataDir != "./data" || c.CouchDBTimeout != 5*time.Second {
 		t.Errorf("defaults = %+v", c)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -44,20 +45,25 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	pdfRenderer, err := pdf.New(pdf.Options{FontFiles: cfg.PDFFontFiles, Locale: cfg.PDFLocale, Logger: m.log})
+	pdfRenderer, err := pdf.New(pdf.Options{FontFiles: cfg.PDFFontFiles, FontDirs: cfg.PDFFontDirs, Locale: cfg.PDFLocale, Logger: m.log})
 	if err != nil {
 		m.Close()
 		return nil, err
 	}
+	// Parsing the fonts leaves tens of MB of garbage; hand it back now rather than
+	// carry it as resident memory until the heap grows into it.
+	debug.FreeOSMemory()
 	csvRenderer, err := pdf.NewCSV(cfg.PDFLocale)
 	if err != nil {
 		m.Close()
 		return nil, err
 	}
-	m.bus = startBus(cfg, m.log, reg, authn, store)
+	policy := newPolicy(cfg, store, reg, m.log)
+	m.bus = startBus(cfg, m.log, reg, authn, policy, store)
 	m.handler, err = api.New(api.Config{
 		Directories: directory.NewService(store, nil, nil).WithNotifier(m.bus.notifier()),
 		Auth:        authn,
+		Gate:        policy,
 		PDF:         reg.InstrumentRenderer("pdf", pdfRenderer),
 		CSV:         reg.InstrumentRenderer("csv", csvRenderer),
 		Observer:    reg,
@@ -112,6 +118,17 @@ func newAuthenticator(cfg Config, store *couchdb.Store) (directory.Authenticator
 		return auth.NewKazoo(cfg.KazooURL, &http.Client{Timeout: cfg.CouchDBTimeout}, store.AuthSource(), opts)
 	}
 	return auth.NewJWT(store.AuthSource(), opts), nil
+}
+
+// newPolicy is crossbar's token bucket and token restrictions, read from KAZOO's
+// databases through the same caches' TTL as authentication.
+func newPolicy(cfg Config, store *couchdb.Store, reg *metrics.Registry, log *slog.Logger) *auth.Policy {
+	return auth.NewPolicy(store.AuthSource(), auth.PolicyOptions{
+		Options:        auth.Options{CacheTTL: cfg.AuthCacheTTL},
+		TrustedProxies: cfg.TrustedProxies,
+		Refused:        reg.Refusals().Refused,
+		Logger:         log,
+	})
 }
 
 // Run listens and serves until ctx is done, then shuts down gracefully: in-flight

@@ -31,33 +31,67 @@ func PutSystemKey(tb testing.TB, cfg couchdb.Config, kid string, pem []byte) {
 // test process saved the doc meanwhile.
 func SetAuthConfig(tb testing.TB, cfg couchdb.Config) {
 	tb.Helper()
+	SetSystemConfig(tb, cfg, couchdb.AuthConfigDoc, func(def map[string]any) bool {
+		if def["secret_for_user_signature"] == SecretForUserSignature {
+			return false
+		}
+		def["secret_for_user_signature"] = SecretForUserSignature
+		return true
+	})
+}
+
+// SetTokenCost makes crossbar's token_costs (system_config/crossbar, "default") charge
+// cost for every request on accountID, as KAZOO's own load tests set token_costs to 0.
+// Other accounts keep costing what they cost (1 unless set), so test packages sharing
+// one CouchDB do not disturb each other.
+func SetTokenCost(tb testing.TB, cfg couchdb.Config, accountID string, cost int) {
+	tb.Helper()
+	SetSystemConfig(tb, cfg, "crossbar", func(def map[string]any) bool {
+		costs, _ := def["token_costs"].(map[string]any)
+		if costs == nil {
+			costs = map[string]any{}
+		}
+		if v, ok := costs[accountID].(float64); ok && int(v) == cost {
+			return false
+		}
+		costs[accountID] = cost
+		def["token_costs"] = costs
+		return true
+	})
+}
+
+// SetSystemConfig changes the "default" section of system_config/id with change
+// (which reports whether it changed anything), creating database and doc when
+// missing; the doc is left in place. It retries when another test process saved the
+// doc meanwhile.
+func SetSystemConfig(tb testing.TB, cfg couchdb.Config, id string, change func(def map[string]any) bool) {
+	tb.Helper()
 	EnsureDB(tb, cfg, couchdb.SystemConfigDB)
 	c := newClient(tb, cfg)
 	defer c.close()
 	for range 10 {
-		doc := c.getDoc(tb, couchdb.SystemConfigDB, couchdb.AuthConfigDoc)
+		doc := c.getDoc(tb, couchdb.SystemConfigDB, id)
 		if doc == nil {
-			doc = directory.Doc{"_id": couchdb.AuthConfigDoc, "pvt_type": "config"}
+			doc = directory.Doc{"_id": id, "pvt_type": "config"}
 		}
 		def, _ := doc["default"].(map[string]any)
 		if def == nil {
 			def = map[string]any{}
 		}
-		if def["secret_for_user_signature"] == SecretForUserSignature {
+		if !change(def) {
 			return
 		}
-		def["secret_for_user_signature"] = SecretForUserSignature
 		doc["default"] = def
-		_, err := c.put(couchdb.SystemConfigDB, couchdb.AuthConfigDoc, doc)
+		_, err := c.put(couchdb.SystemConfigDB, id, doc)
 		switch {
 		case kivik.HTTPStatus(err) == http.StatusConflict:
 			continue
 		case err != nil:
-			tb.Fatalf("couchdbtest: put system_config/auth: %v", err)
+			tb.Fatalf("couchdbtest: put system_config/%s: %v", id, err)
 		}
 		return
 	}
-	tb.Fatalf("couchdbtest: put system_config/auth: conflicts on every try")
+	tb.Fatalf("couchdbtest: put system_config/%s: conflicts on every try", id)
 }
 
 // SetSignatureSecret sets pvt_signature_secret of doc id in the account's database

@@ -47,18 +47,19 @@ func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 // kazoo is a KAZOO installation's auth data in the env's CouchDB, stored as KAZOO
 // stores it, and mints the tokens KAZOO would issue.
 type kazoo struct {
-	e     *env
-	kid   string
-	key   *rsa.PrivateKey
-	clock *testClock
+	e      *env
+	kid    string
+	key    *rsa.PrivateKey
+	clock  *testClock
+	policy *auth.Policy
 }
 
 // principal is a user (or, for api-key tokens, the account itself) whose identity
 // doc carries pvt_signature_secret.
 type principal struct{ account, user, secret string }
 
-// withKazooAuth serves the env with the real JWT authenticator (AUTH_MODE=jwt) over the
-// env's store: the signing key in system_auth/{kid}/private_key.pem, the auth config
+// withKazooAuth serves the env with the real JWT authenticator (AUTH_MODE=jwt) and
+// crossbar's token bucket and restrictions (auth.Policy) over the env's store: the signing key in system_auth/{kid}/private_key.pem, the auth config
 // in system_config/auth, a fake clock starting at fixedNow, the default clock skew
 // and cacheTTL as AUTH_CACHE_TTL.
 func withKazooAuth(k **kazoo, cacheTTL time.Duration) envHook {
@@ -67,6 +68,8 @@ func withKazooAuth(k **kazoo, cacheTTL time.Duration) envHook {
 		couchdbtest.PutSystemKey(e.t, e.cfg, kz.kid, auth.PrivateKeyPEM(kz.key))
 		couchdbtest.SetAuthConfig(e.t, e.cfg)
 		c.Auth = auth.NewJWT(e.store.AuthSource(), auth.Options{Now: kz.clock.Now, CacheTTL: cacheTTL})
+		kz.policy = auth.NewPolicy(e.store.AuthSource(), auth.PolicyOptions{Options: auth.Options{Now: kz.clock.Now, CacheTTL: cacheTTL}})
+		c.Gate = kz.policy
 		*k = kz
 	}
 }

@@ -32,6 +32,7 @@ var wire = map[directory.Code]kazooError{
 	directory.ECodePrecondition:    {http.StatusPreconditionFailed, "precondition_failed", directory.NewObject("message", "precondition failed")},
 	directory.ECodeUnauthorized:    {http.StatusUnauthorized, "invalid_credentials", directory.NewObject("message", "invalid credentials")},
 	directory.ECodeForbidden:       {http.StatusForbidden, "forbidden", directory.NewObject("message", "forbidden")},
+	directory.ECodeTooManyRequests: {http.StatusTooManyRequests, "too_many_requests", directory.NewObject("message", "too many requests")},
 	directory.ECodeValidation:      {http.StatusBadRequest, "validation error", noData},
 	directory.ECodeInvalidEnvelope: {http.StatusBadRequest, "invalid request envelope", noData},
 	directory.ECodeConflict:        {http.StatusConflict, "datastore_conflict", directory.NewObject("message", "conflicting documents")},

@@ -46,6 +46,7 @@ type request struct {
 	account   directory.Account
 	identity  *directory.Identity
 	token     string
+	charged   bool // the request pays into the token bucket
 	format    format
 	allow     []string
 }
@@ -85,8 +86,8 @@ func (r *request) boolParam(name string, def bool) bool {
 }
 
 // pipeline runs crossbar's request order (§2) so that the right error wins: body and
-// envelope, method (405), account id shape and existence (404), authentication (401),
-// authorization (403), content type (415), negotiation (406); validation and the
+// envelope, method (405), account id shape and existence (404), the token bucket
+// (429), authentication (401), token restrictions and authorization (403), content type (415), negotiation (406); validation and the
 // conditional headers are the handler's.
 func (s *Server) pipeline(res resource) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -96,7 +97,7 @@ func (s *Server) pipeline(res resource) echo.HandlerFunc {
 		if err := s.readBody(c, r); err != nil {
 			return err
 		}
-		r.token = requestToken(req, r)
+		r.token, r.charged = requestToken(req, r)
 		r.method = tunnelledMethod(req.Method, r)
 		if r.method == http.MethodOptions && isCORS(req) {
 			return s.preflight(c, r)
@@ -108,7 +109,7 @@ func (s *Server) pipeline(res resource) echo.HandlerFunc {
 		if err := s.loadAccount(c, r); err != nil {
 			return err
 		}
-		if err := s.authenticate(c, r); err != nil {
+		if err := s.admit(c, r); err != nil {
 			return err
 		}
 		if ep.body && !r.mediaOK {

@@ -24,6 +24,8 @@ const DefaultMaxBodyBytes = 8_000_000
 type Config struct {
 	Directories *directory.Service
 	Auth        directory.Authenticator
+	// Gate, when set, charges the token bucket and applies token restrictions.
+	Gate directory.Gatekeeper
 	// PDF and CSV render a single directory; nil disables that representation (406).
 	PDF directory.Renderer
 	CSV directory.Renderer

@@ -118,3 +118,32 @@ func (c *cache[V]) clear() {
 	clear(c.items)
 	c.order.Init()
 }
+
+// InvalidateDoc drops what the doc db/id feeds in the policy's caches: a
+// token_restrictions or user doc of an account, a system_config doc (crossbar,
+// crossbar.token_restrictions, token_buckets), an account doc. Bucket state is not
+// a cache: the parameters of an existing bucket stay, as in kz_buckets.
+func (p *Policy) InvalidateDoc(db, id string) {
+	switch db {
+	case SystemConfigDB:
+		p.docs.forget(docKey(SystemConfigDB, id))
+		return
+	case "accounts":
+		p.accounts.cache.forget(id)
+		return
+	}
+	acct, ok := directory.AccountIDFromDBName(db)
+	if !ok {
+		return
+	}
+	if id == acct {
+		p.accounts.cache.forget(id)
+	}
+	p.docs.forget(docKey(acct, id))
+}
+
+// InvalidateAll empties the policy's caches.
+func (p *Policy) InvalidateAll() {
+	p.docs.clear()
+	p.accounts.cache.clear()
+}

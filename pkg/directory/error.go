@@ -21,6 +21,7 @@ const (
 	ECodePrecondition    Code = "precondition_failed"   // 412
 	ECodeUnauthorized    Code = "invalid_credentials"   // 401 "invalid_credentials"
 	ECodeForbidden       Code = "forbidden"             // 403 "forbidden"
+	ECodeTooManyRequests Code = "too_many_requests"     // 429 "too_many_requests"
 	ECodeValidation      Code = "validation"            // 400 "validation error"
 	ECodeInvalidEnvelope Code = "invalid_envelope"      // 400 "invalid request envelope"
 	ECodeConflict        Code = "datastore_conflict"    // 409 "datastore_conflict"
