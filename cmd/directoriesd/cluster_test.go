@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
 )
 
 // Environment of the opt-in cluster drill (TestClusterDrill).
@@ -74,21 +75,12 @@ func TestClusterDrill(t *testing.T) {
 		"couchdb-3.cluster:5984": nodes[2].Host, "listen 5984;": "listen " + lbAddr + ";",
 	})
 	couchURL := (&url.URL{Scheme: "http", User: creds, Host: lbAddr}).String()
-	var initOut, initErr bytes.Buffer
 	startNginx(t, nginx, lbConf)
-	if code := run(context.Background(), []string{"init", "--account-name", "Cluster Drill"},
-		env(map[string]string{"COUCHDB_URL": couchURL, "LOG_LEVEL": "error"}), &initOut, &initErr); code != 0 {
-		t.Fatalf("init: %s", initErr.String())
-	}
-	vars := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(initOut.String()), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		vars[k] = v
-	}
-	acct, token := vars["ACCOUNT_ID"], vars["TOKEN"]
+	cfg := couchdb.Config{URL: couchURL}
+	acct, token := drillAccount(t, cfg)
+	couchdbtest.SetTokenCost(t, cfg, acct, 0) // a load test, not a test of the bucket
 
 	// Two service instances behind deploy/'s proxy.
-	cfg := couchdb.Config{URL: couchURL}
 	s1 := startService(t, cfg, map[string]string{"LOG_LEVEL": "error"})
 	s2 := startService(t, cfg, map[string]string{"LOG_LEVEL": "error"})
 	svcConf := deployConf(t, "directoriesd.conf", map[string]string{
@@ -175,6 +167,29 @@ func TestClusterDrill(t *testing.T) {
 			t.Errorf("node %s: %d directories for %d acknowledged creates (duplicates?)", nodes[i].Port(), len(have), counts[http.StatusCreated])
 		}
 	}
+}
+
+// drillAccount sets the cluster up with init on its first run, else adds an account
+// and mints a token with the key init made, and returns the account id and token.
+func drillAccount(t *testing.T, cfg couchdb.Config) (acct, token string) {
+	t.Helper()
+	vars := map[string]string{"COUCHDB_URL": cfg.URL, "LOG_LEVEL": "error"}
+	var out, errOut bytes.Buffer
+	if run(context.Background(), []string{"init", "--account-name", "Cluster Drill"}, env(vars), &out, &errOut) == 0 {
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			got[k] = v
+		}
+		return got["ACCOUNT_ID"], got["TOKEN"]
+	}
+	acct = couchdbtest.NewAccount(t, cfg, couchdbtest.WithName("Cluster Drill"))
+	out.Reset()
+	errOut.Reset()
+	if code := run(context.Background(), []string{"token", "--account", acct}, env(vars), &out, &errOut); code != 0 {
+		t.Fatalf("token: %s", errOut.String())
+	}
+	return acct, strings.TrimSpace(out.String())
 }
 
 // drill is the client side of TestClusterDrill.
