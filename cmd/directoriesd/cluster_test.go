@@ -129,6 +129,14 @@ func TestClusterDrill(t *testing.T) {
 		}
 	}
 	t.Logf("creates: %d; statuses %v (0: no answer)", len(d.status), counts)
+	accepted := metricValue(t, s1.base, `directoriesd_couchdb_accepted_total{operation="put_doc"}`) +
+		metricValue(t, s2.base, `directoriesd_couchdb_accepted_total{operation="put_doc"}`)
+	putErrors := metricValue(t, s1.base, `directoriesd_couchdb_errors_total{operation="put_doc"}`) +
+		metricValue(t, s2.base, `directoriesd_couchdb_errors_total{operation="put_doc"}`)
+	t.Logf("CouchDB answered %d creates 202 Accepted (with one node up, below w=2); %d PUTs failed in transport or with a 5xx", accepted, putErrors)
+	if accepted == 0 {
+		t.Error("no 202 Accepted counted although creates ran with two of three nodes down")
+	}
 	time.Sleep(3 * time.Second) // internal replication to the restarted nodes
 	for i := range nodes {
 		others := []int{(i + 1) % 3, (i + 2) % 3}
@@ -190,6 +198,26 @@ func drillAccount(t *testing.T, cfg couchdb.Config) (acct, token string) {
 		t.Fatalf("token: %s", errOut.String())
 	}
 	return acct, strings.TrimSpace(out.String())
+}
+
+// metricValue returns the value of series on the service's /metrics (0 when absent).
+func metricValue(t *testing.T, base, series string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	for _, line := range strings.Split(b.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var n float64
+			_, _ = fmt.Sscan(v, &n)
+			return int(n)
+		}
+	}
+	return 0
 }
 
 // drill is the client side of TestClusterDrill.
