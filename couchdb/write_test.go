@@ -12,7 +12,7 @@ import (
 // request's pvt_request_id, a changed field, an added key) is someone else's write.
 func TestSameContent(t *testing.T) {
 	sent := directory.Doc{"_id": "d", "name": "Sales", "pvt_request_id": "r1", "pvt_modified": int64(63900000000),
-		"users": []any{"u1"}, "opts": directory.Object{{"a", 1.5}}}
+		"users": []any{"u1"}, "opts": directory.NewObject("a", 1.5)}
 	read := func(raw string) directory.Doc {
 		d, err := directory.DecodeDoc([]byte(raw))
 		if err != nil {
