@@ -85,38 +85,38 @@ func (s *Store) Docs(ctx context.Context, accountID string, ids []string) (map[s
 	return out, nil
 }
 
-// Put creates doc (no _rev; a doc without _id gets a server-generated id) or updates it
-// at its _rev, and returns the new revision. Duplicate id or stale _rev: ECodeConflict;
-// missing database: BadIdentifier(accountID).
-func (s *Store) Put(ctx context.Context, accountID string, doc directory.Doc) (string, error) {
-	db, err := s.db(accountID)
-	if err != nil {
-		return "", err
-	}
+// putOnce is one PUT (doc with _id) or POST (without) of doc; see Put.
+func (s *Store) putOnce(ctx context.Context, db *kivik.DB, accountID string, doc directory.Doc) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	ctx, accepted := withAcceptedFlag(ctx)
 	id := doc.ID()
 	if id == "" {
 		s.request(http.MethodPost, db.Name())
-		_, rev, err := db.CreateDoc(ctx, map[string]any(doc))
+		id, rev, err := db.CreateDoc(ctx, map[string]any(doc))
+		if err == nil {
+			s.logAccepted(accepted, http.MethodPost, db.Name(), id, rev)
+		}
 		return rev, translate(err, "create doc", directory.BadIdentifier(accountID))
 	}
 	s.request(http.MethodPut, db.Name(), id)
 	rev, err := db.Put(ctx, id, map[string]any(doc))
+	if err == nil {
+		s.logAccepted(accepted, http.MethodPut, db.Name(), id, rev)
+	}
 	return rev, translate(err, "put "+id, directory.BadIdentifier(accountID))
 }
 
-// Delete deletes the doc id at rev for real and returns the tombstone's revision.
-// Missing doc: BadIdentifier(id); stale rev: ECodeConflict.
-func (s *Store) Delete(ctx context.Context, accountID, id, rev string) (string, error) {
-	db, err := s.db(accountID)
-	if err != nil {
-		return "", err
-	}
+// deleteOnce is one DELETE of id at rev; see Delete.
+func (s *Store) deleteOnce(ctx context.Context, db *kivik.DB, id, rev string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	ctx, accepted := withAcceptedFlag(ctx)
 	s.request(http.MethodDelete, db.Name(), id)
 	newRev, err := db.Delete(ctx, id, rev)
+	if err == nil {
+		s.logAccepted(accepted, http.MethodDelete, db.Name(), id, newRev)
+	}
 	return newRev, translate(err, "delete "+id, directory.BadIdentifier(id))
 }
 

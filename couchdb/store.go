@@ -86,7 +86,7 @@ func driverOptions(cfg Config) (string, []kivik.Option, error) {
 		return "", nil, err
 	}
 	opts := []kivik.Option{
-		kivikcouch.OptionHTTPClient(&http.Client{Transport: cfg.Transport}),
+		kivikcouch.OptionHTTPClient(&http.Client{Transport: acceptedTransport{base: cfg.Transport}}),
 		kivikcouch.OptionNoRequestCompression(),
 	}
 	if user != "" {

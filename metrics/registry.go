@@ -36,6 +36,8 @@ type Registry struct {
 	couchErrors   *prometheus.CounterVec   // operation
 	couchDuration *prometheus.HistogramVec // operation
 
+	couchAccepted *prometheus.CounterVec // operation: writes answered 202 Accepted
+
 	renderDuration *prometheus.HistogramVec // kind
 	renderErrors   *prometheus.CounterVec   // kind
 }
@@ -71,6 +73,10 @@ func New() *Registry {
 			Help:    "Time from sending a CouchDB request to its response headers, by operation.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"operation"}),
+		couchAccepted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Subsystem: "couchdb", Name: "accepted_total",
+			Help: "Writes CouchDB answered 202 Accepted (stored, but not yet on its write quorum of nodes), by operation.",
+		}, []string{"operation"}),
 		renderDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Subsystem: "render", Name: "duration_seconds",
 			Help:    "Time to render a directory printout, by kind (pdf, csv), failures included.",
@@ -86,6 +92,7 @@ func New() *Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		r.httpRequests, r.httpDuration,
 		r.couchRequests, r.couchErrors, r.couchDuration,
+		r.couchAccepted,
 		r.renderDuration, r.renderErrors,
 	)
 	return r

@@ -57,6 +57,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if (err != nil && !errors.Is(err, context.Canceled)) || (err == nil && resp.StatusCode >= 500) {
 		t.reg.couchErrors.WithLabelValues(op).Inc()
 	}
+	if err == nil && resp.StatusCode == http.StatusAccepted {
+		t.reg.couchAccepted.WithLabelValues(op).Inc()
+	}
 	return resp, err
 }
 
