@@ -137,9 +137,12 @@ func (s *Store) Delete(ctx context.Context, accountID, id, rev string) (string, 
 }
 
 // ambiguous reports whether err leaves a write's outcome unknown: CouchDB could not be
-// heard (reset, timeout, 502-504) while the caller is still waiting for the answer.
+// heard (reset, timeout, 502-504), or answered a 5xx of its own (a cluster's 500
+// `timeout` when nodes did not answer in time: some may have stored the doc), while the
+// caller is still waiting for the answer. Reading back is safe whatever happened.
 func (s *Store) ambiguous(ctx context.Context, err error) bool {
-	return err != nil && ctx.Err() == nil && directory.IsCode(err, directory.ECodeUnavailable)
+	return err != nil && ctx.Err() == nil &&
+		(directory.IsCode(err, directory.ECodeUnavailable) || kivik.HTTPStatus(err) >= http.StatusInternalServerError)
 }
 
 // recoverPut reads doc's id back and compares it with doc; cur is the stored revision

@@ -33,6 +33,10 @@ const (
 	// CouchDB cluster that stored a write without reaching its write quorum (the test
 	// server never answers 202).
 	Accepted202
+	// Timeout500 forwards the request (so a write is stored) and answers CouchDB's 500
+	// `{"error":"timeout"}`, a cluster's answer when nodes did not reply in time
+	// (chttpd), whatever some of them stored.
+	Timeout500
 )
 
 // FaultProxy is an HTTP proxy in front of a real CouchDB server that injects faults
@@ -154,6 +158,11 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case fault == Accepted202 && (resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK):
 		resp.StatusCode = http.StatusAccepted
+	case fault == Timeout500:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"error":"timeout","reason":"The request could not be processed in a reasonable amount of time."}`+"\n")
+		return
 	}
 	for k, vs := range resp.Header {
 		for _, v := range vs {

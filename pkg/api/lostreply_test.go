@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,6 +122,8 @@ func TestLostWriteReplies(t *testing.T) {
 		// nginx in front of CouchDB resends a PUT or DELETE that reached a node which
 		// then failed; the resend is refused as a conflict with our own write.
 		{"resent", couchdbtest.Resend, 1, true, 1},
+		// A cluster's 500 timeout: some nodes may have stored the write.
+		{"stored_then_500_timeout", couchdbtest.Timeout500, 1, true, 1},
 	}
 	for _, o := range ops {
 		for _, f := range faults {
@@ -195,4 +198,36 @@ func docWrites(p *couchdbtest.FaultProxy, id string) int {
 		}
 	}
 	return n
+}
+
+// TestWriteOutlivesItsClient: a client that goes away while its write is under way
+// does not leave the write's outcome unknown: the write is seen through, stored once,
+// and its notice published.
+func TestWriteOutlivesItsClient(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "the reply is lost between the store and CouchDB's HTTP server")
+	const dir = "cd0123456789abcdef0123456789abcd"
+	e, proxy, bus := faultEnv(t, nil)
+	wantStatus(t, e.do("GET", e.path(""), ""), http.StatusOK) // the account is cached
+	ctx, cancel := context.WithCancel(context.Background())
+	// The client hangs up as its write goes out; CouchDB's reply is lost too.
+	proxy.Inject(couchdbtest.DropReply, 1, func(r *http.Request) bool {
+		if couchdbtest.Writes(directory.AccountDBName(e.acct))(r) {
+			cancel()
+			return true
+		}
+		return false
+	})
+	req := httptest.NewRequest("PUT", e.path(""), strings.NewReader(`{"data":{"id":"`+dir+`","name":"Support"}}`)).WithContext(ctx)
+	req.Header.Set("X-Auth-Token", e.token)
+	req.Header.Set("Content-Type", "application/json")
+	e.handler.ServeHTTP(httptest.NewRecorder(), req)
+	if doc := e.rawDoc(dir); doc == nil || doc.String("name") != "Support" {
+		t.Fatalf("doc = %v, want stored", doc)
+	}
+	if seen := bus.all(); len(seen) != 1 || seen[0].Event != directory.DocCreated {
+		t.Errorf("notices = %+v, want one doc_created", seen)
+	}
+	if n := e.directoryCount(); n != 1 {
+		t.Errorf("%d directories, want 1", n)
+	}
 }

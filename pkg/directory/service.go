@@ -239,13 +239,14 @@ func (s *Service) Delete(ctx context.Context, accountID, id string, soft bool, m
 			return Result{}, err
 		}
 	} else {
-		rev, err := s.store.Delete(ctx, accountID, id, existing.Rev())
+		wctx := context.WithoutCancel(ctx) // see save
+		rev, err := s.store.Delete(wctx, accountID, id, existing.Rev())
 		switch {
 		case IsCode(err, ECodeBadIdentifier): // already gone: not our write, nothing to tell
 		case err != nil:
 			return Result{}, err
 		default:
-			s.notify.Notify(ctx, newChange(DocDeleted, accountID, existing, rev))
+			s.notify.Notify(wctx, newChange(DocDeleted, accountID, existing, rev))
 		}
 	}
 	data := existing.PublicFields()
@@ -320,12 +321,16 @@ func (s *Service) save(ctx context.Context, accountID string, doc Doc, m Meta) (
 	case doc.Rev() == "":
 		ev = DocCreated
 	}
-	rev, err := s.store.Put(ctx, accountID, doc)
+	// A write, once sent, is seen through even when the client goes away: CouchDB may
+	// store it anyway, and then its outcome must be found out and its notice published.
+	// The store bounds each of its requests by its own timeout.
+	wctx := context.WithoutCancel(ctx)
+	rev, err := s.store.Put(wctx, accountID, doc)
 	if err != nil {
 		return Result{}, err
 	}
 	doc["_rev"] = rev
-	s.notify.Notify(ctx, newChange(ev, accountID, doc, rev))
+	s.notify.Notify(wctx, newChange(ev, accountID, doc, rev))
 	return Result{Data: doc.PublicFields(), Rev: rev}, nil
 }
 
