@@ -42,6 +42,11 @@ func serveControl(ctx context.Context, m *Main) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
+	// MkdirAll leaves an existing directory as it is: the socket's directory must not
+	// let others reach it, even for the moment before the socket's own mode is set.
+	if err := os.Chmod(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
 	_ = os.Remove(path) // a socket left by a killed service: we hold the store lock now
 	ln, err := net.Listen("unix", path)
 	if err != nil {

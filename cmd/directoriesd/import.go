@@ -74,6 +74,7 @@ func importCSV(ctx context.Context, store *couchdb.Store, accountID string, in i
 	rep.Rejected = append(bad, rep.Rejected...)
 	slices.SortStableFunc(rep.Rejected, func(a, b rowError) int { return a.Line - b.Line })
 	if err != nil {
+		rep.write(out) // what was done before the failure
 		return 1, err
 	}
 	rep.write(out)

@@ -59,7 +59,7 @@ Too,Few,1006
 		t.Fatal(err)
 	}
 	support := byName["support"]
-	if byName["sales"] != sales || support == "" || len(byName) != 2 {
+	if byName["sales"] != sales || support != importID("directory", acct, "Support", "") || len(byName) != 2 {
 		t.Fatalf("directories after import: %v (Sales %s)", byName, sales)
 	}
 	alice, aliceCF := importID("user", acct, "Alice", "Anderson"), importID("callflow", acct, "Alice", "Anderson")
@@ -148,5 +148,22 @@ Too,Few,1006
 	}
 	if code, _, errOut := cliEnv(t, vars, "import", "--account", couchdbtest.NewAccountID(), file); code != 1 || !strings.Contains(errOut, "account") {
 		t.Errorf("missing account: exit %d, %s", code, errOut)
+	}
+}
+
+// TestParseMembersEdges: a byte-order mark goes whether or not a header follows it;
+// names longer than KAZOO's user schema allows are rejected.
+func TestParseMembersEdges(t *testing.T) {
+	rows, bad, err := parseMembersCSV(strings.NewReader("\ufeffAlice,Anderson,1001,Sales\n"))
+	if err != nil || len(bad) != 0 || len(rows) != 1 || rows[0].First != "Alice" {
+		t.Fatalf("rows %+v, bad %v, err %v: want Alice without the BOM", rows, bad, err)
+	}
+	long := memberRow{Line: 1, First: strings.Repeat("é", maxNameLength+1), Last: "Anderson", Numbers: []string{"1001"}}
+	if why := checkRow(long, map[string]int{}, map[string]int{}); !strings.Contains(why, "longer than 128") {
+		t.Errorf("a 129-character first name: %q, want rejected", why)
+	}
+	long.First = strings.Repeat("é", maxNameLength)
+	if why := checkRow(long, map[string]int{}, map[string]int{}); why != "" {
+		t.Errorf("a 128-character first name: %q, want accepted", why)
 	}
 }

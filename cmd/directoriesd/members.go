@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
@@ -58,7 +59,8 @@ func parseMembersCSV(r io.Reader) ([]memberRow, []rowError, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if n == 1 && len(rec) > 0 {
-			h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff")))
+			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a byte-order mark, header or not
+			h := strings.ToLower(strings.TrimSpace(rec[0]))
 			if h == "first_name" || h == "first name" || h == "firstname" {
 				continue
 			}
@@ -186,7 +188,14 @@ func importMembers(ctx context.Context, store *couchdb.Store, accountID string, 
 		for _, name := range row.Directories {
 			id, ok := byName[strings.ToLower(name)]
 			if !ok {
-				res, err := svc.Create(ctx, accountID, directory.Doc{"name": name}, directory.Meta{RequestID: "directoriesd-import"})
+				// An id derived from the name: two imports creating the same directory at
+				// once make one directory, not two of one name.
+				id = importID("directory", accountID, name, "")
+				res, err := svc.Create(ctx, accountID, directory.Doc{"id": id, "name": name}, directory.Meta{RequestID: "directoriesd-import"})
+				if directory.IsCode(err, directory.ECodeConflict) {
+					// Created meanwhile by another import (a soft-deleted one stays an error).
+					res, err = svc.Get(ctx, accountID, id, directory.Filters{})
+				}
 				if err != nil {
 					return rep, fmt.Errorf("row %d: create directory %q: %w", row.Line, name, err)
 				}
@@ -312,6 +321,9 @@ func unionNumbers(stored any, add []string) []any {
 	return out
 }
 
+// maxNameLength is KAZOO's user schema's maxLength for first_name and last_name.
+const maxNameLength = 128
+
 // checkRow returns why row cannot be imported ("" when it can).
 func checkRow(row memberRow, people, numbers map[string]int) string {
 	switch {
@@ -319,6 +331,10 @@ func checkRow(row memberRow, people, numbers map[string]int) string {
 		return "no first name (KAZOO's dial-by-name needs both names)"
 	case row.Last == "":
 		return "no last name (KAZOO's dial-by-name needs both names)"
+	case utf8.RuneCountInString(row.First) > maxNameLength:
+		return fmt.Sprintf("first name longer than %d characters (KAZOO's user schema)", maxNameLength)
+	case utf8.RuneCountInString(row.Last) > maxNameLength:
+		return fmt.Sprintf("last name longer than %d characters (KAZOO's user schema)", maxNameLength)
 	case len(row.Numbers) == 0:
 		return "no extension number"
 	}
