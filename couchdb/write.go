@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -181,6 +182,14 @@ func (s *Store) recoverDelete(ctx context.Context, db *kivik.DB, id, rev string)
 			return outcomeUnknown, ""
 		}
 		st, err := s.docState(ctx, db, id)
+		if err == nil && st.Deleted {
+			// Ours only when the tombstone's parent is the rev we deleted: another
+			// writer may have deleted (or changed and deleted) the doc meanwhile.
+			var ours bool
+			if ours, err = s.deletedFrom(ctx, db, id, st.Rev, rev); err == nil && !ours {
+				return outcomeConflict, ""
+			}
+		}
 		switch {
 		case err != nil:
 			continue
@@ -199,6 +208,27 @@ func (s *Store) recoverDelete(ctx context.Context, db *kivik.DB, id, rev string)
 type docState struct {
 	Rev     string `json:"rev"`
 	Deleted bool   `json:"deleted"`
+}
+
+// deletedFrom reports whether tombstone (a deleted doc's revision) directly follows
+// rev in the doc's history.
+func (s *Store) deletedFrom(ctx context.Context, db *kivik.DB, id, tombstone, rev string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	s.request(http.MethodGet, db.Name(), id)
+	var doc struct {
+		Revisions struct {
+			Start int      `json:"start"`
+			IDs   []string `json:"ids"`
+		} `json:"_revisions"`
+	}
+	if err := db.Get(ctx, id, kivik.Params(map[string]any{"rev": tombstone, "revs": true})).ScanDoc(&doc); err != nil {
+		return false, translate(err, "get "+id+" revisions", nil)
+	}
+	gen, hash, ok := strings.Cut(rev, "-")
+	n, err := strconv.Atoi(gen)
+	ids := doc.Revisions.IDs
+	return ok && err == nil && doc.Revisions.Start == n+1 && len(ids) > 1 && ids[1] == hash, nil
 }
 
 func (s *Store) docState(ctx context.Context, db *kivik.DB, id string) (docState, error) {

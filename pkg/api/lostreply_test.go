@@ -231,3 +231,29 @@ func TestWriteOutlivesItsClient(t *testing.T) {
 		t.Errorf("%d directories, want 1", n)
 	}
 }
+
+// TestLostDeleteOfDocDeletedByAnother: our hard delete is lost on its way, and another
+// writer changes and deletes the doc meanwhile. The tombstone found is not ours: 409,
+// as KAZOO answers a stale delete, and no notice.
+func TestLostDeleteOfDocDeletedByAnother(t *testing.T) {
+	couchdbtest.SkipEmbedded(t, "the request is lost between the store and CouchDB's HTTP server")
+	const dir = "ef0123456789abcdef0123456789abcd"
+	e, proxy, bus := faultEnv(t, nil)
+	e.seed(sales(dir))
+	direct := couchdbtest.Config(t) // the server itself, not through the proxy
+	proxy.Inject(couchdbtest.DropRequest, 1, func(r *http.Request) bool {
+		if r.Method != http.MethodDelete || !strings.Contains(r.URL.Path, dir) {
+			return false
+		}
+		doc := couchdbtest.GetDoc(t, direct, e.acct, dir)
+		doc["name"] = "Changed"
+		couchdbtest.PutDocs(t, direct, e.acct, doc)
+		couchdbtest.PutDocs(t, direct, e.acct, directory.Doc{"_id": dir, "_rev": doc.Rev(), "_deleted": true})
+		return true
+	})
+	rec := e.do("DELETE", e.path("/"+dir+"?should_soft_delete=false"), "")
+	wantStatus(t, rec, http.StatusConflict)
+	if n := len(bus.all()); n != 0 {
+		t.Errorf("%d notices for a delete that was not ours", n)
+	}
+}
