@@ -366,3 +366,33 @@ func TestBusAppliesTokenRestrictions(t *testing.T) {
 	amqptest.Publish(t, amqpURL, "doc_created."+db+".token_restrictions."+auth.TokenRestrictionsDoc, []byte(`{"Origin-Cache":"kazoo_data_cache","Type":"token_restrictions","Rev":"`+revs[0]+`","Is-Soft-Deleted":false,"Date-Modified":63884419200,"Date-Created":63884419800,"Account-ID":"`+f.acct+`","Database":"`+db+`","ID":"token_restrictions","Node":"kazoo_apps@kz1.example.com","Msg-ID":"5e1f0c9a3b7d2e49","Event-Name":"doc_created","Event-Category":"configuration","App-Version":"4.0.0","App-Name":"datamgr"}`))
 	awaitStatus(t, svc, tok, path, http.StatusForbidden)
 }
+
+// TestImportPublishesNotices: beside KAZOO (AMQP_URL set), `directoriesd import`
+// announces each user and callflow it saves, as KAZOO's data layer announces saves, so
+// that KAZOO's caches of those docs drop their copies.
+func TestImportPublishesNotices(t *testing.T) {
+	amqpURL := amqptest.URL(t)
+	l := amqptest.Listen(t, amqpURL, "#")
+	cc := couchdbtest.Config(t)
+	acct := couchdbtest.NewAccount(t, cc)
+	file := filepath.Join(t.TempDir(), "m.csv")
+	if err := os.WriteFile(file, []byte("Ada,Lovelace,4242,Engineering\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := storeVars(cc, map[string]string{"LOG_LEVEL": "error", "AMQP_URL": amqpURL, "NODE_NAME": amqptest.NodeName("import")})
+	if code, out, errOut := cliEnv(t, vars, "import", "--account", acct, file); code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, errOut)
+	}
+	user, cf := importID("user", acct, "Ada", "Lovelace"), importID("callflow", acct, "Ada", "Lovelace")
+	db := directory.EncodedAccountDBName(acct)
+	for _, key := range []string{
+		"doc_created." + db + ".directory." + importID("directory", acct, "Engineering", ""),
+		"doc_created." + db + ".user." + user,
+		"doc_created." + db + ".callflow." + cf,
+	} {
+		id := key[strings.LastIndex(key, ".")+1:]
+		if d := l.Next(t, 5*time.Second, `"ID":"`+id+`"`); d.Key != key {
+			t.Errorf("routing key %s, want %s", d.Key, key)
+		}
+	}
+}

@@ -72,7 +72,7 @@ func serveControl(ctx context.Context, m *Main) (func(), error) {
 	})
 	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
 		var out, errOut bytes.Buffer
-		exit, err := importCSV(r.Context(), m.store, r.URL.Query().Get("account"), http.MaxBytesReader(w, r.Body, 64<<20), &out)
+		exit, err := importCSV(r.Context(), m.store, m.bus.notifier(), r.URL.Query().Get("account"), http.MaxBytesReader(w, r.Body, 64<<20), &out)
 		writeReply(w, &out, &errOut, err, exit)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

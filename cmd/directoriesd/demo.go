@@ -96,7 +96,7 @@ func setupDemo(ctx context.Context, store *couchdb.Store, now time.Time) (demoAc
 	if err := store.Bootstrap(ctx, setup); err != nil {
 		return demoAccount{}, err
 	}
-	rep, err := importMembers(ctx, store, setup.AccountID, demoRows(), now)
+	rep, err := importMembers(ctx, store, nil, setup.AccountID, demoRows(), now) // new ids: no cache to tell
 	if err != nil {
 		return demoAccount{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kazoo-directories/kazoo-directories/amqp"
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
@@ -52,7 +53,15 @@ func runImport(ctx context.Context, cfg Config, args []string, stdout, stderr io
 		return err
 	}
 	defer store.Close()
-	exit, err := importCSV(ctx, store, *account, in, stdout)
+	// Beside KAZOO (AMQP_URL set), the saves are announced on its bus as the service's
+	// are; what is queued goes out before the tool exits.
+	var notify directory.Notifier
+	if cfg.AMQPURL != "" {
+		pub := amqp.NewPublisher(amqp.Config{URL: cfg.AMQPURL, Node: cfg.NodeName, Logger: toolLogger(cfg, stderr)})
+		defer pub.Close(busDrainGrace)
+		notify = pub
+	}
+	exit, err := importCSV(ctx, store, notify, *account, in, stdout)
 	if err == nil && exit != 0 {
 		return exitError(exit)
 	}
@@ -61,7 +70,7 @@ func runImport(ctx context.Context, cfg Config, args []string, stdout, stderr io
 
 // importCSV parses CSV from in and imports it into accountID, reporting on out; exit
 // is 1 when rows were rejected.
-func importCSV(ctx context.Context, store *couchdb.Store, accountID string, in io.Reader, out io.Writer) (exit int, err error) {
+func importCSV(ctx context.Context, store *couchdb.Store, notify directory.Notifier, accountID string, in io.Reader, out io.Writer) (exit int, err error) {
 	if !directory.ValidAccountID(accountID) {
 		return 2, fmt.Errorf("account %q is not an account id", accountID)
 	}
@@ -69,7 +78,7 @@ func importCSV(ctx context.Context, store *couchdb.Store, accountID string, in i
 	if err != nil {
 		return 1, fmt.Errorf("read CSV: %w", err)
 	}
-	rep, err := importMembers(ctx, store, accountID, rows, time.Now())
+	rep, err := importMembers(ctx, store, notify, accountID, rows, time.Now())
 	rep.Rows += len(bad)
 	rep.Rejected = append(bad, rep.Rejected...)
 	slices.SortStableFunc(rep.Rejected, func(a, b rowError) int { return a.Line - b.Line })

@@ -145,7 +145,13 @@ func validNumber(n string) bool {
 // when the account has none of that name. Ids are derived from the account and the
 // name (importID), so a re-run updates what it wrote and adds nothing; membership in
 // other directories, and other keys of existing docs, are kept.
-func importMembers(ctx context.Context, store *couchdb.Store, accountID string, rows []memberRow, now time.Time) (importReport, error) {
+//
+// Every doc written is announced through notify (nil: nobody), as KAZOO's data layer
+// announces its saves, so that KAZOO's caches of users and callflows drop their copies.
+func importMembers(ctx context.Context, store *couchdb.Store, notify directory.Notifier, accountID string, rows []memberRow, now time.Time) (importReport, error) {
+	if notify == nil {
+		notify = noNotices{}
+	}
 	rep := importReport{Rows: len(rows), Directories: map[string]string{}, UserIDs: map[int]string{}}
 	if _, err := store.Account(ctx, accountID); err != nil {
 		return rep, fmt.Errorf("account %s: %w", accountID, err)
@@ -158,7 +164,7 @@ func importMembers(ctx context.Context, store *couchdb.Store, accountID string, 
 	if err != nil {
 		return rep, err
 	}
-	svc := directory.NewService(store, func() time.Time { return now }, nil)
+	svc := directory.NewService(store, func() time.Time { return now }, nil).WithNotifier(notify)
 	people := map[string]int{}  // user id → line
 	numbers := map[string]int{} // number → line
 	for _, row := range rows {
@@ -216,11 +222,11 @@ func importMembers(ctx context.Context, store *couchdb.Store, accountID string, 
 		if foreignCF != nil {
 			wantCF = directory.Doc{"_id": callflowID, "numbers": unionNumbers(foreignCF["numbers"], row.Numbers)}
 		}
-		created, changed, err := upsert(ctx, store, accountID, wantUser, now)
+		created, changed, err := upsert(ctx, store, notify, accountID, wantUser, now)
 		if err != nil {
 			return rep, fmt.Errorf("row %d: user %s: %w", row.Line, userID, err)
 		}
-		cfCreated, cfChanged, err := upsert(ctx, store, accountID, wantCF, now)
+		cfCreated, cfChanged, err := upsert(ctx, store, notify, accountID, wantCF, now)
 		if err != nil {
 			return rep, fmt.Errorf("row %d: callflow %s: %w", row.Line, callflowID, err)
 		}
@@ -438,11 +444,14 @@ func stampDoc(d directory.Doc, accountID string, now time.Time) {
 // upsert creates want, or merges it into the stored doc of its id: want's keys
 // replace the stored ones except `directories` (merged: other directories kept) and
 // pvt_created (kept); nothing is written when nothing changes.
-func upsert(ctx context.Context, store *couchdb.Store, accountID string, want directory.Doc, now time.Time) (created, changed bool, err error) {
+func upsert(ctx context.Context, store *couchdb.Store, notify directory.Notifier, accountID string, want directory.Doc, now time.Time) (created, changed bool, err error) {
 	have, err := store.Doc(ctx, accountID, want.ID())
 	switch {
 	case directory.IsCode(err, directory.ECodeBadIdentifier):
-		_, err = store.Put(ctx, accountID, want)
+		rev, err := store.Put(ctx, accountID, want)
+		if err == nil {
+			notify.Notify(ctx, directory.NewChange(directory.DocCreated, accountID, want, rev))
+		}
 		return err == nil, false, err
 	case err != nil:
 		return false, false, err
@@ -468,9 +477,17 @@ func upsert(ctx context.Context, store *couchdb.Store, accountID string, want di
 		return false, false, nil
 	}
 	next["pvt_modified"] = directory.GregorianSeconds(now)
-	_, err = store.Put(ctx, accountID, next)
+	rev, err := store.Put(ctx, accountID, next)
+	if err == nil {
+		notify.Notify(ctx, directory.NewChange(directory.DocEdited, accountID, next, rev))
+	}
 	return false, err == nil, err
 }
+
+// noNotices is the Notifier of an import without a message bus.
+type noNotices struct{}
+
+func (noNotices) Notify(context.Context, directory.Change) {}
 
 // sameJSON compares two docs as JSON values (numbers as text).
 func sameJSON(a, b directory.Doc) bool {

@@ -46,9 +46,9 @@ type noNotifier struct{}
 
 func (noNotifier) Notify(context.Context, Change) {}
 
-// newChange builds the Change for doc (the doc as written, private fields included) in
+// NewChange builds the Change for doc (the doc as written, private fields included) in
 // accountID's database: kzs_publish's payload fields.
-func newChange(ev ChangeEvent, accountID string, doc Doc, rev string) Change {
+func NewChange(ev ChangeEvent, accountID string, doc Doc, rev string) Change {
 	c := Change{
 		Event:       ev,
 		Database:    EncodedAccountDBName(accountID),

@@ -246,7 +246,7 @@ func (s *Service) Delete(ctx context.Context, accountID, id string, soft bool, m
 		case err != nil:
 			return Result{}, err
 		default:
-			s.notify.Notify(wctx, newChange(DocDeleted, accountID, existing, rev))
+			s.notify.Notify(wctx, NewChange(DocDeleted, accountID, existing, rev))
 		}
 	}
 	data := existing.PublicFields()
@@ -330,7 +330,7 @@ func (s *Service) save(ctx context.Context, accountID string, doc Doc, m Meta) (
 		return Result{}, err
 	}
 	doc["_rev"] = rev
-	s.notify.Notify(wctx, newChange(ev, accountID, doc, rev))
+	s.notify.Notify(wctx, NewChange(ev, accountID, doc, rev))
 	return Result{Data: doc.PublicFields(), Rev: rev}, nil
 }
 
