@@ -204,6 +204,11 @@ func (c Config) check() []error {
 		if err := amqp.ParseURL(c.AMQPURL); err != nil {
 			errs = append(errs, fmt.Errorf("AMQP_URL: want amqp://user:pass@host:port[/vhost]: %v", err))
 		}
+		// Notices are told apart by Node: a KAZOO node's name here would make that
+		// node's caches ignore our notices, and us ignore that node's.
+		if node, _, _ := strings.Cut(c.NodeName, "@"); node == "kazoo_apps" || node == "ecallmgr" || node == "kazoo" {
+			errs = append(errs, fmt.Errorf("NODE_NAME=%q is a KAZOO node's name: with AMQP_URL it must be this service's own", c.NodeName))
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want json or text", c.LogFormat))

@@ -112,6 +112,9 @@ func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}
 	}
+	if _, err := loadConfig(env(map[string]string{"AMQP_URL": "amqp://guest:guest@127.0.0.1:5672", "NODE_NAME": "kazoo_apps@kz1.example.com"})); err == nil || !strings.Contains(err.Error(), "NODE_NAME") {
+		t.Errorf("AMQP_URL with a KAZOO node's name: %v", err)
+	}
 	if _, err := loadConfig(env(map[string]string{"AUTH_MODE": "kazoo"})); err == nil || !strings.Contains(err.Error(), "KAZOO_URL") {
 		t.Errorf("AUTH_MODE=kazoo without KAZOO_URL: %v", err)
 	}
