@@ -177,7 +177,8 @@ func TestDesignDocConcurrentInstall(t *testing.T) {
 		raceDesignWrite(c, func() { couchdbtest.PutDocs(t, cfg, id, kazooMasterCopy()) })
 	})
 	mustAccount(t, s, id)
-	want := []string{"GET " + id, "GET _design/directories", "PUT _design/directories", "GET _design/directories"}
+	want := []string{"GET " + id, "GET _design/directories", "PUT _design/directories", "GET _design/directories",
+		"GET _design/directories_index", "PUT _design/directories_index"}
 	got := ct.Requests()
 	if len(got) != len(want) {
 		t.Fatalf("requests %v, want %v", got, want)

@@ -27,7 +27,7 @@ func TestInstallDesignDocs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			id := couchdbtest.NewAccount(t, cfg)
 			if tc.stored != nil {
-				couchdbtest.PutDocs(t, cfg, id, tc.stored.Clone())
+				couchdbtest.PutDocs(t, cfg, id, tc.stored.Clone(), couchdbtest.IndexDesignDoc(t))
 			}
 			ct.Reset()
 			wrote, err := s.InstallDesignDocs(ctx, id)
@@ -70,6 +70,7 @@ func TestInstallDesignDocs(t *testing.T) {
 func TestInstallDesignDocsConflict(t *testing.T) {
 	cfg := couchdbtest.Config(t)
 	id := couchdbtest.NewAccount(t, cfg)
+	couchdbtest.PutDocs(t, cfg, id, couchdbtest.IndexDesignDoc(t))
 	s, ct, _ := newStore(t, func(c *couchdb.Config) {
 		raceDesignWrite(c, func() { couchdbtest.PutDocs(t, cfg, id, kazooMasterCopy()) })
 	})

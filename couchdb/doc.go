@@ -45,46 +45,6 @@ func (s *Store) getRaw(ctx context.Context, db *kivik.DB, id string, notFound *d
 	return raw, nil
 }
 
-// Docs loads the docs with the given ids in one _all_docs request. Missing and
-// deleted ids are absent from the result. A missing database is BadIdentifier(accountID).
-func (s *Store) Docs(ctx context.Context, accountID string, ids []string) (map[string]directory.Doc, error) {
-	db, err := s.db(accountID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]directory.Doc, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	s.request(http.MethodPost, db.Name(), "_all_docs")
-	rs := db.AllDocs(ctx, kivik.Params(map[string]any{"keys": ids, "include_docs": true}))
-	defer rs.Close()
-	for rs.Next() {
-		id, _ := rs.ID()
-		var raw json.RawMessage
-		if err := rs.ScanDoc(&raw); err != nil {
-			if kivik.HTTPStatus(err) == http.StatusNotFound || kivik.HTTPStatus(err) == http.StatusBadRequest {
-				continue // an error row (missing id) or a row without doc
-			}
-			return nil, translate(err, "_all_docs", nil)
-		}
-		if isNull(raw) {
-			continue // deleted
-		}
-		doc, err := directory.DecodeDoc(raw)
-		if err != nil {
-			return nil, translate(err, "decode "+id, nil)
-		}
-		out[doc.ID()] = doc
-	}
-	if err := rs.Err(); err != nil {
-		return nil, translate(err, "_all_docs", directory.BadIdentifier(accountID))
-	}
-	return out, nil
-}
-
 // putOnce is one PUT (doc with _id) or POST (without) of doc; see Put.
 func (s *Store) putOnce(ctx context.Context, db *kivik.DB, accountID string, doc directory.Doc) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)

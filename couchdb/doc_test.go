@@ -103,40 +103,42 @@ func TestDocErrors(t *testing.T) {
 	wantCode(t, err, directory.ECodeBadIdentifier)
 	_, err = s.Put(ctx, missing, directory.Doc{"_id": "x"})
 	wantCode(t, err, directory.ECodeBadIdentifier)
-	_, err = s.Docs(ctx, missing, []string{"x"})
+	_, err = s.Numbers(ctx, missing, []string{"x"})
 	wantCode(t, err, directory.ECodeBadIdentifier)
 }
 
-func TestDocs(t *testing.T) {
+func TestNumbers(t *testing.T) {
 	s, ct, cfg := newStore(t)
 	ctx := context.Background()
 	id := couchdbtest.NewAccount(t, cfg)
+	mustAccount(t, s, id)
 	docs := []directory.Doc{
-		{"_id": "u1", "first_name": "A", "n": 1},
-		{"_id": "u2", "first_name": "B"},
-		{"_id": "u3", "first_name": "gone"},
+		{"_id": "cf1", "pvt_type": "callflow", "numbers": []any{"1001", "+15551230001"}, "flow": map[string]any{}},
+		{"_id": "cf2", "pvt_type": "callflow", "numbers": []any{"1002"}, "pvt_deleted": true},
+		{"_id": "cf3", "pvt_type": "callflow", "numbers": []any{"1003"}},
+		{"_id": "cf4", "pvt_type": "callflow", "patterns": []any{"^1"}},
 	}
 	couchdbtest.PutDocs(t, cfg, id, docs...)
-	if _, err := s.Delete(ctx, id, "u3", docs[2].Rev()); err != nil {
+	if _, err := s.Delete(ctx, id, "cf3", docs[2].Rev()); err != nil {
 		t.Fatal(err)
 	}
 	ct.Reset()
-	got, err := s.Docs(ctx, id, []string{"u2", "missing", "u3", "u1"})
+	got, err := s.Numbers(ctx, id, []string{"cf2", "missing", "cf3", "cf1", "cf4", "cf1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := ct.Count(); n != 1 {
-		t.Errorf("Docs cost %d requests: %v", n, ct.Requests())
+		t.Errorf("Numbers cost %d requests: %v", n, ct.Requests())
 	}
-	if len(got) != 2 || got["u1"].String("first_name") != "A" || got["u2"].String("first_name") != "B" {
-		t.Errorf("Docs = %v", got)
+	if len(got) != 2 || got["cf1"].Rev() != docs[0].Rev() || got["cf2"].Rev() != docs[1].Rev() {
+		t.Errorf("Numbers = %v", got)
 	}
-	if n, ok := got["u1"]["n"].(json.Number); !ok || n != "1" {
-		t.Errorf("u1.n = %#v, want json.Number 1", got["u1"]["n"])
+	if b, _ := json.Marshal(got["cf1"]); string(b) != `{"_id":"cf1","_rev":"`+docs[0].Rev()+`","numbers":["1001","+15551230001"]}` {
+		t.Errorf("cf1 = %s", b)
 	}
 
 	ct.Reset()
-	if none, err := s.Docs(ctx, id, nil); err != nil || len(none) != 0 || ct.Count() != 0 {
-		t.Errorf("Docs(nil) = %v, %v after %d requests", none, err, ct.Count())
+	if none, err := s.Numbers(ctx, id, nil); err != nil || len(none) != 0 || ct.Count() != 0 {
+		t.Errorf("Numbers(nil) = %v, %v after %d requests", none, err, ct.Count())
 	}
 }

@@ -10,12 +10,16 @@ import (
 // UnmarshalJSON, which turns the common scalars (a callflow id string, a number,
 // true, false, null) into Go values without a second decoder, and falls back to a
 // json.Decoder (numbers as json.Number) only for objects, arrays and escaped strings.
-type rawValue struct{ v any }
+// set tells a field that was present (even as null) from an absent one.
+type rawValue struct {
+	v   any
+	set bool
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (r *rawValue) UnmarshalJSON(b []byte) error {
 	v, err := decodeJSON(b)
-	r.v = v
+	r.v, r.set = v, true
 	return err
 }
 

@@ -88,8 +88,8 @@ func TestReplicateBothWays(t *testing.T) {
 		t.Fatalf("progress %v, results %+v; want %v", progress, res, want)
 	}
 	for _, r := range res {
-		if r.Err != nil || !r.Created || r.DocsWritten != 5 || r.DocsRead != 5 || r.DB != directory.AccountDBName(r.AccountID) {
-			t.Errorf("%+v, want a created database and 5 documents (account, d1, u1, the deleted one, the design doc)", r)
+		if r.Err != nil || !r.Created || r.DocsWritten != 6 || r.DocsRead != 6 || r.DB != directory.AccountDBName(r.AccountID) {
+			t.Errorf("%+v, want a created database and 6 documents (account, d1, u1, the deleted one, the two design docs)", r)
 		}
 		sameDocs(t, "a→b "+r.AccountID, dbDocs(t, b, r.AccountID), dbDocs(t, a, r.AccountID))
 	}
@@ -140,7 +140,7 @@ func TestReplicateFailuresDoNotStopOthers(t *testing.T) {
 	if res[1].Err != nil || res[1].DocsWritten != 2 {
 		t.Errorf("account with an attachment: %+v", res[1])
 	}
-	if res[2].Err != nil || res[2].DocsWritten != 5 {
+	if res[2].Err != nil || res[2].DocsWritten != 6 {
 		t.Errorf("good account after failures: %+v", res[2])
 	}
 }

@@ -44,7 +44,8 @@ func TestOnRequestMatchesHTTP(t *testing.T) {
 			}
 			_, _ = s.Directories(ctx, id, directory.ViewQuery{IncludeDocs: true, Limit: 10})
 			_, _ = s.Members(ctx, id, "d1", true)
-			_, _ = s.Docs(ctx, id, []string{"u1", "nope"})
+			_, _ = s.MemberNames(ctx, id, "d1")
+			_, _ = s.Numbers(ctx, id, []string{"cf1", "nope"})
 			_, _ = s.Doc(ctx, id, "_design/directories")
 			_, _ = s.Delete(ctx, id, "d1", rev)
 			_ = s.Ping(ctx)

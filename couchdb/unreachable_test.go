@@ -38,7 +38,8 @@ func allCalls(s *couchdb.Store, id string) map[string]error {
 	errs := map[string]error{}
 	_, errs["Account"] = s.Account(ctx, id)
 	_, errs["Doc"] = s.Doc(ctx, id, "x")
-	_, errs["Docs"] = s.Docs(ctx, id, []string{"x"})
+	_, errs["Numbers"] = s.Numbers(ctx, id, []string{"x"})
+	_, errs["MemberNames"] = s.MemberNames(ctx, id, "D")
 	_, errs["Directories"] = s.Directories(ctx, id, directory.ViewQuery{})
 	_, errs["Members"] = s.Members(ctx, id, "D", true)
 	_, errs["Put"] = s.Put(ctx, id, directory.Doc{"_id": "x"})

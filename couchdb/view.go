@@ -56,43 +56,57 @@ func (s *Store) Members(ctx context.Context, accountID, directoryID string, incl
 	return members, nil
 }
 
-// query runs a view of _design/directories. A 404 may mean the design doc vanished
-// since this process installed it: forget that, reinstall, and try once more.
+// query runs a view of _design/directories and collects its rows.
 func (s *Store) query(ctx context.Context, accountID, view string, params map[string]any, docs bool) ([]directory.Row, error) {
+	var rows []directory.Row
+	err := s.eachRow(ctx, accountID, designName, view, params, func(rs *kivik.ResultSet) error {
+		r, err := scanRow(rs, docs, view != usersView)
+		rows = append(rows, r)
+		return err
+	})
+	return rows, err
+}
+
+// eachRow runs a view of one of the shipped design docs and calls fn for every row as
+// it arrives (nothing is held here). A 404 may mean the design doc vanished since this
+// process installed it: forget that, reinstall, and try once more (a 404 comes before
+// any row). With "keys" in params the query is a POST.
+func (s *Store) eachRow(ctx context.Context, accountID, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error) error {
 	db, err := s.db(accountID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rows, err := s.queryOnce(ctx, db, view, params, docs)
+	err = s.eachRowOnce(ctx, db, ddoc, view, params, fn)
 	if !directory.IsCode(err, directory.ECodeMissingView) {
-		return rows, err
+		return err
 	}
 	s.designs.del(directory.AccountDBName(accountID))
 	if err := s.ensureDesignDocs(ctx, accountID); err != nil {
-		return nil, err
+		return err
 	}
-	return s.queryOnce(ctx, db, view, params, docs)
+	return s.eachRowOnce(ctx, db, ddoc, view, params, fn)
 }
 
-func (s *Store) queryOnce(ctx context.Context, db *kivik.DB, view string, params map[string]any, docs bool) ([]directory.Row, error) {
+func (s *Store) eachRowOnce(ctx context.Context, db *kivik.DB, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	path := designName + "/" + view
-	s.request(http.MethodGet, db.Name(), "_design/"+designName, "_view", view)
-	rs := db.Query(ctx, designName, view, kivik.Params(params))
+	path := ddoc + "/" + view
+	method := http.MethodGet
+	if _, ok := params["keys"]; ok {
+		method = http.MethodPost
+	}
+	s.request(method, db.Name(), "_design/"+ddoc, "_view", view)
+	rs := db.Query(ctx, ddoc, view, kivik.Params(params))
 	defer rs.Close()
-	var rows []directory.Row
 	for rs.Next() {
-		r, err := scanRow(rs, docs, view != usersView)
-		if err != nil {
-			return nil, translate(err, path, nil)
+		if err := fn(rs); err != nil {
+			return translate(err, path, nil)
 		}
-		rows = append(rows, r)
 	}
 	if err := rs.Err(); err != nil {
-		return nil, translate(err, path, missingView(path))
+		return translate(err, path, missingView(path))
 	}
-	return rows, nil
+	return nil
 }
 
 // scanRow reads one view row, keeping numbers as json.Number. The key is decoded

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
 	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
@@ -100,6 +101,82 @@ func TestMembers(t *testing.T) {
 	none, err := s.Members(context.Background(), id, "nope", true)
 	if err != nil || len(none) != 0 {
 		t.Errorf("members of an unknown directory = %v, %v; want none", none, err)
+	}
+}
+
+// TestMemberNamesAsIncludeDocs: MemberNames (index-only rows) gives the members,
+// values, names and revisions that Members with include_docs gives, links to other
+// docs included, in one request when there are no links.
+func TestMemberNamesAsIncludeDocs(t *testing.T) {
+	s, ct, cfg := newStore(t)
+	ctx := context.Background()
+	id := couchdbtest.NewAccount(t, cfg)
+	mustAccount(t, s, id)
+	plain := []directory.Doc{
+		{"_id": "u1", "pvt_type": "user", "first_name": "Ann", "last_name": "Lee", "email": "a@x", "directories": map[string]any{"D": "cf1"}},
+		{"_id": "u2", "pvt_type": "user", "first_name": "Bob", "directories": map[string]any{"D": 42}},
+		{"_id": "u3", "pvt_type": "user", "first_name": nil, "last_name": 7, "directories": map[string]any{"D": nil}},
+		{"_id": "u4", "pvt_type": "user", "first_name": "Zoë", "last_name": "Ωmega \"q\"", "directories": map[string]any{"D": map[string]any{"x": 1}}},
+		{"_id": "u5", "pvt_type": "user", "first_name": "Gone", "directories": map[string]any{"D": "cf5"}, "pvt_deleted": true},
+		{"_id": "dev1", "pvt_type": "device", "name": "desk", "directories": map[string]any{"D": "cfdev"}},
+	}
+	couchdbtest.PutDocs(t, cfg, id, plain...)
+	ct.Reset()
+	names, err := s.MemberNames(ctx, id, "D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.Count(); n != 1 {
+		t.Errorf("MemberNames cost %d requests: %v", n, ct.Requests())
+	}
+	sameMembers(t, names, mustMembers(t, s, id))
+
+	couchdbtest.PutDocs(t, cfg, id,
+		directory.Doc{"_id": "l1", "pvt_type": "user", "first_name": "Link", "directories": map[string]any{"D": map[string]any{"_id": "u1"}}},
+		directory.Doc{"_id": "l2", "pvt_type": "user", "directories": map[string]any{"D": map[string]any{"_id": "missing"}}},
+	)
+	linked, err := s.MemberNames(ctx, id, "D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameMembers(t, linked, mustMembers(t, s, id))
+}
+
+func mustMembers(t *testing.T, s *couchdb.Store, id string) []directory.Member {
+	t.Helper()
+	m, err := s.Members(context.Background(), id, "D", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// sameMembers compares index-only members with include_docs ones: same ids, values
+// and presence of a doc; names and revisions equal; a linked member's whole doc equal.
+func sameMembers(t *testing.T, got, want []directory.Member) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d members, want %d: %+v", len(got), len(want), got)
+	}
+	for i, g := range got {
+		w := want[i]
+		if g.UserID != w.UserID || !reflect.DeepEqual(g.Value, w.Value) || (g.User == nil) != (w.User == nil) {
+			t.Errorf("member %d: got %+v, want %+v", i, g, w)
+			continue
+		}
+		if v, ok := g.Value.(map[string]any); ok && v["_id"] != nil {
+			if !reflect.DeepEqual(g.User, w.User) {
+				t.Errorf("linked member %s: doc %v, want %v", g.UserID, g.User, w.User)
+			}
+			continue
+		}
+		for _, f := range []string{"_id", "_rev", "first_name", "last_name"} {
+			gv, gok := g.User[f]
+			wv, wok := w.User[f]
+			if gok != wok || !reflect.DeepEqual(gv, wv) {
+				t.Errorf("member %s %s: %#v (%v), want %#v (%v)", g.UserID, f, gv, gok, wv, wok)
+			}
+		}
 	}
 }
 

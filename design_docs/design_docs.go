@@ -1,8 +1,10 @@
 // Package designdocs ships KAZOO-named CouchDB design documents as data.
 //
-// account/ holds the design docs KAZOO installs into every account database
-// (kazoo.view_map classification "account"). They must behave exactly as KAZOO's own,
-// so that KAZOO and this service can share a database.
+// account/ holds the design docs installed into every account database. Those with
+// KAZOO's names (directories.json, kazoo.view_map classification "account") must behave
+// exactly as KAZOO's own, so that KAZOO and this service can share a database.
+// directories_index.json is ours (KAZOO neither knows nor touches it): index-only rows
+// for the printout and the dial-by-name search, so that they read no documents.
 package designdocs
 
 import (

@@ -1,6 +1,7 @@
 package designdocs
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 	"testing"
@@ -143,6 +144,73 @@ func TestUsersListing(t *testing.T) {
 		sort.Strings(got)
 		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 			t.Errorf("map(%s)\n got %v\nwant %v", tc.doc, got, tc.want)
+		}
+	}
+}
+
+// TestMembersIndexFollowsUsersListing: directories_index/members emits the rows of
+// directories/users_listing (same keys, the row value as `callflow`) with the member's
+// names and revision, so that a printout read from it lists exactly the members a
+// directory GET lists.
+func TestMembersIndexFollowsUsersListing(t *testing.T) {
+	listing := compileMap(t, views(t)["directories/users_listing"])
+	index := compileMap(t, views(t)["directories_index/members"])
+	for _, doc := range []string{
+		`{"_id":"u1","_rev":"1-a","pvt_type":"user","first_name":"Ann","last_name":"Lee","directories":{"D1":"cf1","D2":"cf2"}}`,
+		`{"_id":"dev","_rev":"2-b","pvt_type":"device","directories":{"D":7}}`,
+		`{"_id":"u2","_rev":"1-c","first_name":5,"last_name":null,"directories":{"D":{"_id":"u1"}}}`,
+		`{"_id":"u3","_rev":"1-d","directories":{"D":null}}`,
+		`{"_id":"u4","_rev":"1-e","directories":["a","b"]}`,
+		`{"_id":"u5","_rev":"1-f","directories":{"D":"cf"},"pvt_deleted":true}`,
+		`{"_id":"u6","_rev":"1-g","directories":null}`,
+		`{"_id":"u7","_rev":"1-h","directories":"D"}`,
+		`{"_id":"u8","_rev":"1-i","first_name":"x"}`,
+	} {
+		var want []string
+		for _, row := range listing.run(t, doc) {
+			var kv [2]any
+			if err := json.Unmarshal([]byte(row), &kv); err != nil {
+				t.Fatal(err)
+			}
+			var d map[string]any
+			_ = json.Unmarshal([]byte(doc), &d)
+			v := map[string]any{"callflow": kv[1], "rev": d["_rev"]}
+			for _, f := range []string{"first_name", "last_name"} {
+				if x, ok := d[f]; ok {
+					v[f] = x
+				}
+			}
+			b, _ := json.Marshal([]any{kv[0], v})
+			want = append(want, string(b))
+		}
+		var got []string
+		for _, row := range index.run(t, doc) {
+			var kv [2]any
+			if err := json.Unmarshal([]byte(row), &kv); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(kv) // same key order as want
+			got = append(got, string(b))
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("map(%s)\n got %v\nwant %v", doc, got, want)
+		}
+	}
+}
+
+func TestNumbersIndex(t *testing.T) {
+	m := compileMap(t, views(t)["directories_index/numbers"])
+	for _, tc := range []struct{ doc, want string }{
+		{`{"_id":"cf1","_rev":"3-a","pvt_type":"callflow","numbers":["1001","+15551230001"],"flow":{}}`,
+			`["cf1",{"numbers":["1001","+15551230001"],"rev":"3-a"}]`},
+		{`{"_id":"cf2","_rev":"1-b","pvt_type":"callflow","numbers":[],"pvt_deleted":true}`, `["cf2",{"numbers":[],"rev":"1-b"}]`},
+		{`{"_id":"x","_rev":"1-c","numbers":null}`, `["x",{"numbers":null,"rev":"1-c"}]`},
+		{`{"_id":"cf3","_rev":"1-d","pvt_type":"callflow","patterns":["^1"]}`, ``},
+	} {
+		if got := strings.Join(m.run(t, tc.doc), "\n"); got != tc.want {
+			t.Errorf("map(%s) = %s, want %s", tc.doc, got, tc.want)
 		}
 	}
 }

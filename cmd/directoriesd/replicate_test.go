@@ -58,12 +58,12 @@ func TestReplicateBothWays(t *testing.T) {
 		t.Fatalf("a→b: exit %d\n%s%s", code, out, errOut)
 	}
 	for _, id := range []string{acct1, acct2} {
-		if !strings.Contains(out, directory.AccountDBName(id)+": 5 read, 5 written, database created, ") {
+		if !strings.Contains(out, directory.AccountDBName(id)+": 6 read, 6 written, database created, ") {
 			t.Errorf("no progress line for %s:\n%s", id, out)
 		}
 		sameDB(t, a, b, id)
 	}
-	if !strings.HasSuffix(out, "2 databases: 2 copied, 0 failed; 10 documents written\n") {
+	if !strings.HasSuffix(out, "2 databases: 2 copied, 0 failed; 12 documents written\n") {
 		t.Errorf("summary:\n%s", out)
 	}
 	if doc := couchdbtest.GetDoc(t, b, acct1, "d1"); doc.String("name") != "Sales 3" || !strings.HasPrefix(doc.Rev(), "3-") {
@@ -155,13 +155,13 @@ func TestReplicateSystemAndAttachments(t *testing.T) {
 	for _, line := range []string{
 		"system_config: 1 read, 1 written, database created, ",
 		"system_auth: 1 read, 1 written, database created, ",
-		db + ": 3 read, 3 written, database created, ",
+		db + ": 4 read, 4 written, database created, ",
 	} {
 		if !strings.Contains(out, "\n"+line) && !strings.HasPrefix(out, line) {
 			t.Errorf("no line %q:\n%s", line, out)
 		}
 	}
-	if !strings.HasSuffix(out, "3 databases: 3 copied, 0 failed; 5 documents written\n") {
+	if !strings.HasSuffix(out, "3 databases: 3 copied, 0 failed; 6 documents written\n") {
 		t.Errorf("summary:\n%s", out)
 	}
 	if id, err := verifyNow(t, emb, tok); err != nil || id.AccountID != acct {

@@ -25,7 +25,7 @@ func TestViewsInstall(t *testing.T) {
 	cfg := couchdbtest.Fresh(t)
 	fresh := couchdbtest.NewAccount(t, cfg)
 	kazoo := couchdbtest.NewAccount(t, cfg)
-	couchdbtest.PutDocs(t, cfg, kazoo, kazoo43Copy())
+	couchdbtest.PutDocs(t, cfg, kazoo, kazoo43Copy(), couchdbtest.IndexDesignDoc(t))
 	outdated := couchdbtest.NewAccount(t, cfg)
 	stale := kazoo43Copy()
 	stale["views"].(map[string]any)["users_listing"] = map[string]any{"map": "function(doc) { emit(doc._id, null); }"}

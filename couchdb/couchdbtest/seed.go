@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	designdocs "github.com/kazoo-directories/kazoo-directories/design_docs"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
 
@@ -14,6 +15,24 @@ func NewAccountID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// IndexDesignDoc returns our shipped _design/directories_index, for tests that seed an
+// account database as an earlier run of the service left it (KAZOO installs only
+// _design/directories).
+func IndexDesignDoc(tb testing.TB) directory.Doc {
+	tb.Helper()
+	docs, err := designdocs.Account()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, d := range docs {
+		if d["_id"] == "_design/directories_index" {
+			return d
+		}
+	}
+	tb.Fatal("no _design/directories_index shipped")
+	return nil
 }
 
 // AccountOption changes the account doc NewAccount writes.

@@ -45,20 +45,17 @@ type Entry struct {
 	UserMissing bool
 }
 
-// Printout gathers what a Renderer needs: the directory, every member's user doc and
-// the numbers of each member's callflow. It costs three store requests whatever the
-// size (the doc, users_listing with docs, callflows by keys) plus the cached account.
-// The returned tag changes whenever the directory, a member or a callflow changes.
+// Printout gathers what a Renderer needs: the directory, every member's names and the
+// numbers of each member's callflow. It costs three store requests whatever the size
+// (the doc and the members' names at the same time, then the callflows' numbers), no
+// member or callflow doc is read, plus the cached account. The returned tag changes
+// whenever the directory, a member or a callflow changes.
 func (s *Service) Printout(ctx context.Context, accountID, id string) (Printout, string, error) {
 	account, err := s.store.Account(ctx, accountID)
 	if err != nil {
 		return Printout{}, "", err
 	}
-	doc, err := s.load(ctx, accountID, id)
-	if err != nil {
-		return Printout{}, "", err
-	}
-	members, err := s.store.Members(ctx, accountID, id, true)
+	doc, members, err := s.loadWithNames(ctx, accountID, id)
 	if err != nil {
 		return Printout{}, "", err
 	}
@@ -68,11 +65,9 @@ func (s *Service) Printout(ctx context.Context, accountID, id string) (Printout,
 			callflowIDs = append(callflowIDs, cf)
 		}
 	}
-	callflows := map[string]Doc{}
-	if len(callflowIDs) > 0 {
-		if callflows, err = s.store.Docs(ctx, accountID, callflowIDs); err != nil {
-			return Printout{}, "", err
-		}
+	callflows, err := s.store.Numbers(ctx, accountID, callflowIDs)
+	if err != nil {
+		return Printout{}, "", err
 	}
 	tag := md5.New()
 	io.WriteString(tag, doc.Rev())
@@ -101,4 +96,28 @@ func stringsOf(v any) []string {
 		}
 	}
 	return out
+}
+
+// loadWithNames loads directory id and its members' names at the same time (two
+// independent requests). The directory's error wins: a missing directory is
+// BadIdentifier(id) whatever the members' query answered.
+func (s *Service) loadWithNames(ctx context.Context, accountID, id string) (Doc, []Member, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var members []Member
+	var membersErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		members, membersErr = s.store.MemberNames(ctx, accountID, id)
+	}()
+	doc, err := s.load(ctx, accountID, id)
+	if err != nil {
+		cancel()
+	}
+	<-done
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, members, membersErr
 }

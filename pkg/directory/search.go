@@ -155,19 +155,19 @@ func DirectoryConfirmMatch(dir Doc) bool {
 	return v == true || v == "true"
 }
 
-// Search answers q against directory id of an account: it loads the directory, then
-// its members with their docs (two CouchDB requests, like a directory GET), and calls
-// Search. Errors: BadIdentifier(id) for a missing, soft-deleted or non-directory doc
-// (checked before q), the validation errors of q.Validate, and store errors.
+// Search answers q against directory id of an account: it loads the directory and its
+// members' names at the same time (two CouchDB requests, like a directory GET, and no
+// member doc read), and calls Search. Errors: BadIdentifier(id) for a missing,
+// soft-deleted or non-directory doc (checked before q), the validation errors of
+// q.Validate, and store errors.
 func (s *Service) Search(ctx context.Context, accountID, id string, q SearchQuery) (SearchResult, error) {
-	dir, err := s.load(ctx, accountID, id)
-	if err != nil {
-		return SearchResult{}, err
-	}
 	if err := q.Validate(); err != nil {
+		if _, lerr := s.load(ctx, accountID, id); lerr != nil {
+			return SearchResult{}, lerr
+		}
 		return SearchResult{}, err
 	}
-	members, err := s.store.Members(ctx, accountID, id, true)
+	dir, members, err := s.loadWithNames(ctx, accountID, id)
 	if err != nil {
 		return SearchResult{}, err
 	}

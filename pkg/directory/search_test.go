@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -216,31 +218,49 @@ func TestSearchGolden(t *testing.T) {
 	}
 }
 
-// fakeStore serves one directory and its members and counts requests.
+// fakeStore serves one directory and its members and records requests (sorted: the
+// service sends some at the same time).
 type fakeStore struct {
-	dir      Doc
-	members  []Member
-	requests []string
+	dir     Doc
+	members []Member
+	mu      sync.Mutex
+	seen    []string
+}
+
+func (f *fakeStore) record(r string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = append(f.seen, r)
+}
+
+func (f *fakeStore) requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(slices.Values(f.seen))
 }
 
 func (f *fakeStore) Account(context.Context, string) (Account, error) { return Account{}, nil }
 func (f *fakeStore) Doc(_ context.Context, _, id string) (Doc, error) {
-	f.requests = append(f.requests, "doc "+id)
+	f.record("doc " + id)
 	if f.dir == nil || f.dir.ID() != id {
 		return nil, BadIdentifier(id)
 	}
 	return f.dir, nil
 }
-func (f *fakeStore) Docs(context.Context, string, []string) (map[string]Doc, error) {
-	f.requests = append(f.requests, "docs")
+func (f *fakeStore) Numbers(context.Context, string, []string) (map[string]Doc, error) {
+	f.record("numbers")
 	return nil, nil
 }
 func (f *fakeStore) Directories(context.Context, string, ViewQuery) ([]Row, error) {
-	f.requests = append(f.requests, "directories")
+	f.record("directories")
 	return nil, nil
 }
 func (f *fakeStore) Members(_ context.Context, _, id string, includeDocs bool) ([]Member, error) {
-	f.requests = append(f.requests, fmt.Sprintf("members %s docs=%v", id, includeDocs))
+	f.record(fmt.Sprintf("members %s docs=%v", id, includeDocs))
+	return f.members, nil
+}
+func (f *fakeStore) MemberNames(_ context.Context, _, id string) ([]Member, error) {
+	f.record("member names " + id)
 	return f.members, nil
 }
 func (f *fakeStore) Put(context.Context, string, Doc) (string, error) { return "", nil }
@@ -262,14 +282,14 @@ func TestServiceSearch(t *testing.T) {
 	if got := fullNames(res.Matches); strings.Join(got, ",") != "Lauren Underwood,Laurie Zeidman" || res.Action != ActionMenu {
 		t.Errorf("matches %q action %s", got, res.Action)
 	}
-	if got, want := strings.Join(store.requests, "; "), "doc d1; members d1 docs=true"; got != want {
+	if got, want := strings.Join(store.requests(), "; "), "doc d1; member names d1"; got != want {
 		t.Errorf("requests %q, want %q (a directory GET's two)", got, want)
 	}
 
 	store = &fakeStore{dir: dir}
 	_, err = NewService(store, nil, nil).Search(context.Background(), "acct", dirID, SearchQuery{DTMF: "5x"})
-	if !IsCode(err, ECodeValidation) || len(store.requests) != 1 {
-		t.Errorf("bad dtmf: err %v after %q, want validation error after loading the directory only", err, store.requests)
+	if !IsCode(err, ECodeValidation) || len(store.requests()) != 1 {
+		t.Errorf("bad dtmf: err %v after %q, want validation error after loading the directory only", err, store.requests())
 	}
 
 	store = &fakeStore{dir: Doc{"_id": dirID, "pvt_type": "directory", "pvt_deleted": true}}

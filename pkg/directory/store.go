@@ -19,9 +19,11 @@ type Store interface {
 	// Doc loads any document by id, including private fields. Missing: BadIdentifier(id).
 	Doc(ctx context.Context, accountID, id string) (Doc, error)
 
-	// Docs loads several docs by id in one request; missing and deleted ids are absent
-	// from the result.
-	Docs(ctx context.Context, accountID string, ids []string) (map[string]Doc, error)
+	// Numbers loads, in one request whatever the count and without reading the docs,
+	// the `numbers` of the docs with the given ids (callflows): each as a Doc with only
+	// _id, _rev and numbers. Missing ids, deleted docs and docs without numbers are
+	// absent from the result.
+	Numbers(ctx context.Context, accountID string, ids []string) (map[string]Doc, error)
 
 	// Directories queries directories/crossbar_listing.
 	Directories(ctx context.Context, accountID string, q ViewQuery) ([]Row, error)
@@ -29,6 +31,12 @@ type Store interface {
 	// Members queries directories/users_listing for [directoryID]..[directoryID,{}], in
 	// view order (ascending user id), every row, with the member docs when includeDocs.
 	Members(ctx context.Context, accountID, directoryID string, includeDocs bool) ([]Member, error)
+
+	// MemberNames returns the same members as Members, in the same order, in one
+	// request without reading their docs: each User holds only _id, _rev and the doc's
+	// first_name and last_name (when it has them). A member whose view value links to
+	// another doc gets that doc, as include_docs would (nil when it is missing).
+	MemberNames(ctx context.Context, accountID, directoryID string) ([]Member, error)
 
 	// Put saves doc (create when it has no _rev, else update that rev) and returns the
 	// new revision. A duplicate id or stale _rev is ECodeConflict.

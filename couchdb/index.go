@@ -1,0 +1,129 @@
+package couchdb
+
+import (
+	"context"
+	"slices"
+
+	kivik "github.com/go-kivik/kivik/v4"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// indexDesign is our own design doc (design_docs/account/directories_index.json): rows
+// that carry what the printout and the search need, so that they read no documents.
+const (
+	indexDesign  = "directories_index"
+	membersIndex = "members"
+	numbersIndex = "numbers"
+)
+
+// memberRow is a directories_index/members value: the users_listing value and the
+// member doc's names and revision, absent fields left nil.
+type memberRow struct {
+	Callflow  rawValue `json:"callflow"`
+	FirstName rawValue `json:"first_name"`
+	LastName  rawValue `json:"last_name"`
+	Rev       string   `json:"rev"`
+}
+
+// MemberNames returns the members of a directory as Members does, in the same order,
+// each with a User holding only _id, _rev and the doc's first_name and last_name (when
+// present): read from directories_index/members, one request, no document reads. A
+// member whose users_listing value links to another doc ({"_id": ...}) gets that doc's
+// fields, as include_docs gives them (one more request, only when there are links).
+func (s *Store) MemberNames(ctx context.Context, accountID, directoryID string) ([]directory.Member, error) {
+	params := map[string]any{
+		"startkey": []any{directoryID},
+		"endkey":   []any{directoryID, map[string]any{}},
+	}
+	var members []directory.Member
+	var linked []any
+	err := s.eachRow(ctx, accountID, indexDesign, membersIndex, params, func(rs *kivik.ResultSet) error {
+		id, err := rs.ID()
+		if err != nil {
+			return err
+		}
+		var v memberRow
+		if err := rs.ScanValue(&v); err != nil {
+			return err
+		}
+		m := directory.Member{UserID: id, Value: v.Callflow.v}
+		if link, ok := m.Value.(map[string]any); ok && link["_id"] != nil {
+			linked = append(linked, []any{directoryID, id})
+		} else {
+			m.User = directory.Doc{"_id": id, "_rev": v.Rev}
+			setPresent(m.User, "first_name", v.FirstName)
+			setPresent(m.User, "last_name", v.LastName)
+		}
+		members = append(members, m)
+		return nil
+	})
+	if err != nil || len(linked) == 0 {
+		return members, err
+	}
+	return members, s.followLinks(ctx, accountID, members, linked)
+}
+
+// setPresent sets doc[key] when the view value had the field (a JSON null included).
+func setPresent(doc directory.Doc, key string, v rawValue) {
+	if v.set {
+		doc[key] = v.v
+	}
+}
+
+// followLinks fills the User of the linked members from users_listing with
+// include_docs for exactly their keys, so CouchDB resolves each link as it does for
+// KAZOO (a missing linked doc leaves User nil).
+func (s *Store) followLinks(ctx context.Context, accountID string, members []directory.Member, keys []any) error {
+	docs := map[string]directory.Doc{}
+	params := map[string]any{"keys": keys, "include_docs": true}
+	err := s.eachRow(ctx, accountID, designName, usersView, params, func(rs *kivik.ResultSet) error {
+		r, err := scanRow(rs, true, false)
+		if r.Doc != nil {
+			docs[r.ID] = r.Doc
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, m := range members {
+		if m.User == nil {
+			members[i].User = docs[m.UserID]
+		}
+	}
+	return nil
+}
+
+// numbersRow is a directories_index/numbers value.
+type numbersRow struct {
+	Numbers rawValue `json:"numbers"`
+	Rev     string   `json:"rev"`
+}
+
+// Numbers returns, for each of the ids whose doc has a `numbers` field (a callflow,
+// soft-deleted or not), a Doc with just _id, _rev and numbers, read from
+// directories_index/numbers in one request whatever the count, no document reads.
+// Missing ids, deleted docs and docs without numbers are absent.
+func (s *Store) Numbers(ctx context.Context, accountID string, ids []string) (map[string]directory.Doc, error) {
+	out := make(map[string]directory.Doc, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	keys := slices.Clone(ids)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	err := s.eachRow(ctx, accountID, indexDesign, numbersIndex, map[string]any{"keys": keys}, func(rs *kivik.ResultSet) error {
+		id, err := rs.ID()
+		if err != nil {
+			return err
+		}
+		var v numbersRow
+		if err := rs.ScanValue(&v); err != nil {
+			return err
+		}
+		out[id] = directory.Doc{"_id": id, "_rev": v.Rev, "numbers": v.Numbers.v}
+		return nil
+	})
+	return out, err
+}
