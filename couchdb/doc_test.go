@@ -3,6 +3,7 @@ package couchdb_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -141,4 +142,29 @@ func TestNumbers(t *testing.T) {
 	if none, err := s.Numbers(ctx, id, nil); err != nil || len(none) != 0 || ct.Count() != 0 {
 		t.Errorf("Numbers(nil) = %v, %v after %d requests", none, err, ct.Count())
 	}
+
+	// Once the index is known to hold over 20 rows per wanted id, a multi-key query.
+	var more []directory.Doc
+	for i := range 40 {
+		more = append(more, directory.Doc{"_id": fmt.Sprintf("cf%03d", 100+i), "pvt_type": "callflow", "numbers": []any{fmt.Sprint(2000 + i)}})
+	}
+	couchdbtest.PutDocs(t, cfg, id, more...)
+	for i, method := range []string{"GET", "POST"} { // 2 rows known, then 42
+		ct.Reset()
+		got, err := s.Numbers(ctx, id, []string{"cf120", "cf1"})
+		if err != nil || len(got) != 2 || stringsOf(got["cf120"]["numbers"]) != "2020" {
+			t.Errorf("call %d: Numbers = %v, %v", i, got, err)
+		}
+		if r := ct.Requests(); len(r) != 1 || !strings.HasPrefix(r[0], method+" ") {
+			t.Errorf("call %d: requests %v, want one %s", i, r, method)
+		}
+	}
+}
+
+func stringsOf(v any) string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return strings.Join(out, ",")
 }

@@ -32,6 +32,7 @@ type Store struct {
 
 	accounts   *ttlCache[directory.Account]
 	designs    *ttlCache[struct{}] // databases whose design docs were checked
+	indexRows  *ttlCache[int]      // rows of a database's numbers index, as last seen
 	designDocs []directory.Doc
 	flight     singleflight.Group
 }
@@ -70,6 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		onRequest:  cfg.OnRequest,
 		accounts:   newTTLCache[directory.Account](cfg.AccountCacheSize, cfg.Clock),
 		designs:    newTTLCache[struct{}](100*cfg.AccountCacheSize, cfg.Clock),
+		indexRows:  newTTLCache[int](cfg.AccountCacheSize, cfg.Clock),
 		designDocs: ddocs,
 	}, nil
 }

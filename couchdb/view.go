@@ -70,13 +70,14 @@ func (s *Store) query(ctx context.Context, accountID, view string, params map[st
 // eachRow runs a view of one of the shipped design docs and calls fn for every row as
 // it arrives (nothing is held here). A 404 may mean the design doc vanished since this
 // process installed it: forget that, reinstall, and try once more (a 404 comes before
-// any row). With "keys" in params the query is a POST.
-func (s *Store) eachRow(ctx context.Context, accountID, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error) error {
+// any row). With "keys" in params the query is a POST. Each meta function is given
+// the result's metadata (total_rows) after the last row.
+func (s *Store) eachRow(ctx context.Context, accountID, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error, meta ...func(*kivik.ResultMetadata)) error {
 	db, err := s.db(accountID)
 	if err != nil {
 		return err
 	}
-	err = s.eachRowOnce(ctx, db, ddoc, view, params, fn)
+	err = s.eachRowOnce(ctx, db, ddoc, view, params, fn, meta)
 	if !directory.IsCode(err, directory.ECodeMissingView) {
 		return err
 	}
@@ -84,10 +85,10 @@ func (s *Store) eachRow(ctx context.Context, accountID, ddoc, view string, param
 	if err := s.ensureDesignDocs(ctx, accountID); err != nil {
 		return err
 	}
-	return s.eachRowOnce(ctx, db, ddoc, view, params, fn)
+	return s.eachRowOnce(ctx, db, ddoc, view, params, fn, meta)
 }
 
-func (s *Store) eachRowOnce(ctx context.Context, db *kivik.DB, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error) error {
+func (s *Store) eachRowOnce(ctx context.Context, db *kivik.DB, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error, meta []func(*kivik.ResultMetadata)) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	path := ddoc + "/" + view
@@ -105,6 +106,15 @@ func (s *Store) eachRowOnce(ctx context.Context, db *kivik.DB, ddoc, view string
 	}
 	if err := rs.Err(); err != nil {
 		return translate(err, path, missingView(path))
+	}
+	if len(meta) > 0 {
+		m, err := rs.Metadata()
+		if err != nil {
+			return translate(err, path, nil)
+		}
+		for _, f := range meta {
+			f(m)
+		}
 	}
 	return nil
 }

@@ -180,7 +180,7 @@ func TestClusterDrill(t *testing.T) {
 
 // drillAccount sets the cluster up with init on its first run, else adds an account
 // and mints a token with the key init made, and returns the account id and token.
-func drillAccount(t *testing.T, cfg couchdb.Config) (acct, token string) {
+func drillAccount(t testing.TB, cfg couchdb.Config) (acct, token string) {
 	t.Helper()
 	vars := map[string]string{"COUCHDB_URL": cfg.URL, "LOG_LEVEL": "error"}
 	var out, errOut bytes.Buffer

@@ -64,7 +64,7 @@ func startChild(t *testing.T, dir, addr string) *exec.Cmd {
 	return nil
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
+
+// BenchmarkPrintoutHTTP measures GET …/directories/{D}?accept=pdf and …/{D}/search
+// of a 1,000- and a 10,000-member directory over HTTP, the service running as its own
+// process on a CouchDB server (COUCHDB_URL, e.g. Apache CouchDB; the compat server
+// otherwise), against the anchor in the same run: the bare CouchDB requests the
+// service sends for a printout (the doc, the members' index rows, the numbers index),
+// one after the other, with net/http. It reports seconds per request of each, the ratio
+// ours / bare, the service's peak RSS (VmHWM) and how much its RSS grew from the
+// first measured request to the last. Targets (issue 11): 10,000 members ≤ 1.5 s and
+// ≤ 64 MB peak RSS, not growing; 1,000 members ≤ 0.25 s.
+func BenchmarkPrintoutHTTP(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) { benchPrintout(b, n) })
+	}
+}
+
+func benchPrintout(b *testing.B, members int) {
+	cfg := couchdbtest.Fresh(b)
+	if cfg.Driver == couchdb.EmbeddedDriver {
+		b.Skip("needs a CouchDB server (the compat server or COUCHDB_URL)")
+	}
+	acct, token := drillAccount(b, cfg)
+	const dir = "bigdir"
+	seedDirectory(b, cfg, acct, dir, members)
+
+	addr := freeAddr(b)
+	svc := startServiceProcess(b, cfg, addr)
+	base := "http://" + addr + "/v2/accounts/" + acct + "/directories/" + dir
+	get := func(target string) {
+		req, _ := http.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("%s: %s", target, resp.Status)
+		}
+	}
+	pdf := func() { get(base + "?accept=pdf") }
+	search := func() { get(base + "/search?dtmf=5" + "&search_fields=both") }
+	bare := barePrintout(b, cfg, acct, dir)
+
+	// Build the indexes (a first query on a new design doc can take minutes on a big
+	// database) and warm the caches with a patient store, then once through the service.
+	patient := cfg
+	patient.RequestTimeout = 30 * time.Minute
+	if _, err := couchdbtest.Open(b, patient).MemberNames(context.Background(), acct, dir); err != nil {
+		b.Fatal(err)
+	}
+	pdf()
+	search()
+	bare()
+	rssStart := procStatusKB(b, svc.Process.Pid, "VmRSS")
+
+	var pdfTimes, searchTimes, bareTimes []float64
+	b.ResetTimer()
+	for range b.N {
+		pdfTimes = append(pdfTimes, timed(pdf))
+		searchTimes = append(searchTimes, timed(search))
+		bareTimes = append(bareTimes, timed(bare))
+	}
+	b.StopTimer()
+	peak := procStatusKB(b, svc.Process.Pid, "VmHWM")
+	rssEnd := procStatusKB(b, svc.Process.Pid, "VmRSS")
+	p, s, c := median(pdfTimes), median(searchTimes), median(bareTimes)
+	b.ReportMetric(p, "pdf-s/req")
+	b.ReportMetric(s, "search-s/req")
+	b.ReportMetric(c, "couchdb-s/req")
+	b.ReportMetric(p/c, "pdf/couchdb")
+	b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+	b.ReportMetric(float64(rssEnd-rssStart)/1024, "RSS-growth-MB")
+	b.ReportMetric(0, "ns/op")
+}
+
+// seedDirectory writes a directory doc and members users, each with a callflow, in
+// KAZOO's shapes, in batches.
+func seedDirectory(b *testing.B, cfg couchdb.Config, acct, dir string, members int) {
+	b.Helper()
+	couchdbtest.PutDocs(b, cfg, acct, directory.Doc{"_id": dir, "pvt_type": "directory", "name": "Everyone", "sort_by": "last_name"})
+	var batch []directory.Doc
+	for i := range members {
+		user, cf := fmt.Sprintf("user%06d", i), fmt.Sprintf("cf%06d", i)
+		batch = append(batch,
+			directory.Doc{"_id": user, "pvt_type": "user", "first_name": fmt.Sprintf("First%d", i),
+				"last_name": fmt.Sprintf("Last%d", i%977), "email": user + "@example.com",
+				"directories": map[string]any{dir: cf}},
+			directory.Doc{"_id": cf, "pvt_type": "callflow", "numbers": []any{fmt.Sprintf("%d", 1000+i), fmt.Sprintf("+1555%07d", i)},
+				"flow": map[string]any{"module": "user", "data": map[string]any{"id": user}, "children": map[string]any{}}})
+		if len(batch) >= 2000 {
+			couchdbtest.PutDocs(b, cfg, acct, batch...)
+			batch = batch[:0]
+		}
+	}
+	couchdbtest.PutDocs(b, cfg, acct, batch...)
+}
+
+// startServiceProcess runs `directoriesd serve` as a child process (the test binary,
+// see TestMain) on cfg's CouchDB at addr, and kills it when the benchmark ends.
+func startServiceProcess(b *testing.B, cfg couchdb.Config, addr string) *exec.Cmd {
+	b.Helper()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COUCHDB_") && !strings.HasPrefix(kv, "TEST_BACKEND=") {
+			env = append(env, kv)
+		}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(env, crashChildEnv+"=1", "COUCHDB_URL="+cfg.URL, "LISTEN_ADDR="+addr, "LOG_LEVEL=error",
+		"COUCHDB_TIMEOUT=60s")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd
+			}
+		}
+	}
+	b.Fatalf("service did not start: %s", stderr.String())
+	return nil
+}
+
+// barePrintout returns a function sending the CouchDB requests of a printout with a
+// plain keep-alive client: the directory doc, the members' index rows, then the
+// numbers index, each body read to the end.
+func barePrintout(b *testing.B, cfg couchdb.Config, acct, dir string) func() {
+	base, err := url.Parse(strings.TrimSuffix(cfg.URL, "/"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	user, pass := cfg.User, cfg.Password
+	if base.User != nil {
+		user = base.User.Username()
+		pass, _ = base.User.Password()
+		base.User = nil
+	}
+	db := base.String() + "/" + url.PathEscape(directory.AccountDBName(acct))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	send := func(method, target, body string) []byte {
+		req, _ := http.NewRequest(method, target, strings.NewReader(body))
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("%s %s: %s", method, target, resp.Status)
+		}
+		return out
+	}
+	return func() {
+		send(http.MethodGet, db+"/"+dir, "")
+		send(http.MethodGet, db+"/_design/directories_index/_view/members?startkey="+
+			url.QueryEscape(`["`+dir+`"]`)+"&endkey="+url.QueryEscape(`["`+dir+`",{}]`), "")
+		// A directory of every callflow: the service reads the whole index.
+		send(http.MethodGet, db+"/_design/directories_index/_view/numbers", "")
+	}
+}
+
+func timed(fn func()) float64 {
+	start := time.Now()
+	fn()
+	return time.Since(start).Seconds()
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	return s[len(s)/2]
+}
+
+// procStatusKB reads a "kB" field (VmRSS, VmHWM) of /proc/pid/status.
+func procStatusKB(b *testing.B, pid int, field string) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return kb
+		}
+	}
+	b.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
