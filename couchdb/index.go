@@ -3,6 +3,7 @@ package couchdb
 import (
 	"context"
 	"maps"
+	"net/http"
 	"slices"
 	"time"
 
@@ -33,11 +34,18 @@ type memberRow struct {
 // present): read from directories_index/members, one request, no document reads. A
 // member whose users_listing value links to another doc ({"_id": ...}) gets that doc's
 // fields, as include_docs gives them (one more request, only when there are links).
+// Where directories_index cannot be installed (a CouchDB user without design-doc
+// rights), it is Members with include_docs.
 func (s *Store) MemberNames(ctx context.Context, accountID, directoryID string) ([]directory.Member, error) {
-	params := map[string]any{
-		"startkey": []any{directoryID},
-		"endkey":   []any{directoryID, map[string]any{}},
+	members, err := s.memberNames(ctx, accountID, directoryID)
+	if directory.IsCode(err, directory.ECodeMissingView) {
+		return s.Members(ctx, accountID, directoryID, true)
 	}
+	return members, err
+}
+
+func (s *Store) memberNames(ctx context.Context, accountID, directoryID string) ([]directory.Member, error) {
+	params := memberRange(directoryID)
 	var members []directory.Member
 	var linked []any
 	err := s.eachRow(ctx, accountID, indexDesign, membersIndex, params, func(rs *kivik.ResultSet) error {
@@ -111,7 +119,8 @@ const keysPerRow = 20
 // Numbers returns, for each of the ids whose doc has a `numbers` field (a callflow,
 // soft-deleted or not), a Doc with just _id, _rev and numbers, read from
 // directories_index/numbers in one request whatever the count, no document reads.
-// Missing ids, deleted docs and docs without numbers are absent. The request is a
+// Missing ids, deleted docs and docs without numbers are absent. Where
+// directories_index cannot be installed, the docs are read (_all_docs). The request is a
 // multi-key query when the account's index had more than keysPerRow rows per id when
 // last read, else (and the first time) a read of the whole index, rows streamed and
 // those of other ids skipped undecoded.
@@ -142,8 +151,45 @@ func (s *Store) Numbers(ctx context.Context, accountID string, ids []string) (ma
 		out[id] = directory.Doc{"_id": id, "_rev": v.Rev, "numbers": v.Numbers.v}
 		return nil
 	}, func(m *kivik.ResultMetadata) { total = m.TotalRows })
-	if err == nil {
+	switch {
+	case err == nil:
 		s.indexRows.put(dbName, int(total), time.Time{})
+	case directory.IsCode(err, directory.ECodeMissingView):
+		return s.numbersOfDocs(ctx, accountID, slices.Sorted(maps.Keys(want)))
 	}
 	return out, err
+}
+
+// numbersOfDocs is Numbers read from the docs themselves, in one _all_docs request.
+func (s *Store) numbersOfDocs(ctx context.Context, accountID string, ids []string) (map[string]directory.Doc, error) {
+	db, err := s.db(accountID)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	s.request(http.MethodPost, db.Name(), "_all_docs")
+	rs := db.AllDocs(ctx, kivik.Params(map[string]any{"keys": ids, "include_docs": true}))
+	defer rs.Close()
+	out := make(map[string]directory.Doc, len(ids))
+	for rs.Next() {
+		var doc struct {
+			ID      string   `json:"_id"`
+			Rev     string   `json:"_rev"`
+			Numbers rawValue `json:"numbers"`
+		}
+		if err := rs.ScanDoc(&doc); err != nil {
+			if kivik.HTTPStatus(err) == http.StatusNotFound || kivik.HTTPStatus(err) == http.StatusBadRequest {
+				continue // an error row (missing id) or a row without doc
+			}
+			return nil, translate(err, "_all_docs", nil)
+		}
+		if doc.ID != "" && doc.Numbers.set { // no ID: a deleted doc (null)
+			out[doc.ID] = directory.Doc{"_id": doc.ID, "_rev": doc.Rev, "numbers": doc.Numbers.v}
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, translate(err, "_all_docs", directory.BadIdentifier(accountID))
+	}
+	return out, nil
 }

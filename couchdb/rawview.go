@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // rawValue is a view key or value decoded in one pass: kivik hands its bytes to
@@ -24,6 +25,8 @@ func (r *rawValue) UnmarshalJSON(b []byte) error {
 }
 
 // decodeJSON decodes one JSON value with numbers as json.Number; empty input is nil.
+// Strings without escapes and arrays of such strings (a callflow's `numbers`) are
+// decoded in place; anything else by a json.Decoder.
 func decodeJSON(b []byte) (any, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
@@ -32,6 +35,10 @@ func decodeJSON(b []byte) (any, error) {
 	switch c := b[0]; {
 	case c == '"' && len(b) >= 2 && b[len(b)-1] == '"' && plainString(b[1:len(b)-1]):
 		return string(b[1 : len(b)-1]), nil
+	case c == '[':
+		if v, ok := plainStrings(b); ok {
+			return v, nil
+		}
 	case c == 'n' && string(b) == "null":
 		return nil, nil
 	case c == 't' && string(b) == "true":
@@ -51,12 +58,50 @@ func decodeJSON(b []byte) (any, error) {
 }
 
 // plainString reports whether a JSON string body needs no unescaping: no backslash,
-// no quote, no control character and only ASCII (so no invalid UTF-8 to replace).
+// no quote, no control character, and valid UTF-8 (nothing to replace).
 func plainString(b []byte) bool {
+	ascii := true
 	for _, c := range b {
-		if c == '\\' || c == '"' || c < 0x20 || c >= 0x80 {
+		if c == '\\' || c == '"' || c < 0x20 {
 			return false
 		}
+		ascii = ascii && c < 0x80
 	}
-	return true
+	return ascii || utf8.Valid(b)
+}
+
+// plainStrings decodes a JSON array whose elements are all plain strings (see
+// plainString); ok is false for any other array, left to encoding/json.
+func plainStrings(b []byte) (v []any, ok bool) {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	i := 1
+	skip := func() {
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+	}
+	v = []any{}
+	skip()
+	if i < len(b) && b[i] == ']' {
+		return v, i == len(b)-1
+	}
+	for i < len(b) && b[i] == '"' {
+		end := bytes.IndexByte(b[i+1:], '"')
+		if end < 0 || !plainString(b[i+1:i+1+end]) {
+			return nil, false
+		}
+		v = append(v, string(b[i+1:i+1+end]))
+		i += end + 2
+		skip()
+		switch {
+		case i == len(b)-1 && b[i] == ']':
+			return v, true
+		case i < len(b) && b[i] == ',':
+			i++
+			skip()
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
 }

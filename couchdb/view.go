@@ -38,10 +38,7 @@ func (s *Store) Directories(ctx context.Context, accountID string, q directory.V
 // JSON, with the member docs when includeDocs (nil for a vanished doc). Errors as for
 // Directories.
 func (s *Store) Members(ctx context.Context, accountID, directoryID string, includeDocs bool) ([]directory.Member, error) {
-	params := map[string]any{
-		"startkey": []any{directoryID},
-		"endkey":   []any{directoryID, map[string]any{}},
-	}
+	params := memberRange(directoryID)
 	if includeDocs {
 		params["include_docs"] = true
 	}
@@ -54,6 +51,12 @@ func (s *Store) Members(ctx context.Context, accountID, directoryID string, incl
 		members[i] = directory.Member{UserID: r.ID, Value: r.Value, User: r.Doc}
 	}
 	return members, nil
+}
+
+// memberRange selects a directory's rows of users_listing (and of our members view):
+// [directoryID]..[directoryID, {}].
+func memberRange(directoryID string) map[string]any {
+	return map[string]any{"startkey": []any{directoryID}, "endkey": []any{directoryID, map[string]any{}}}
 }
 
 // query runs a view of _design/directories and collects its rows.

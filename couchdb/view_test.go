@@ -3,7 +3,9 @@ package couchdb_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -220,4 +222,39 @@ func rowsJSON(t *testing.T, rows []directory.Row) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestIndexReadsWithoutDesignRights: where CouchDB refuses to store our
+// directories_index (a database member who is not an admin), MemberNames and Numbers
+// read the docs instead and answer the same.
+func TestIndexReadsWithoutDesignRights(t *testing.T) {
+	ctx := context.Background()
+	var proxy *couchdbtest.FaultProxy
+	s, _, cfg := newStore(t, func(c *couchdb.Config) { proxy = couchdbtest.NewFaultProxy(t, c) })
+	proxy.Inject(couchdbtest.Forbidden403, -1, func(r *http.Request) bool {
+		return r.Method == http.MethodPut && strings.HasSuffix(r.URL.EscapedPath(), "/_design/directories_index")
+	})
+	id := couchdbtest.NewAccount(t, cfg)
+	couchdbtest.PutDocs(t, cfg, id,
+		directory.Doc{"_id": "u1", "pvt_type": "user", "first_name": "Ann", "last_name": "Lee", "directories": map[string]any{"D": "cf1"}},
+		directory.Doc{"_id": "u2", "pvt_type": "user", "first_name": "Bob", "directories": map[string]any{"D": "cf2"}},
+		directory.Doc{"_id": "cf1", "pvt_type": "callflow", "numbers": []any{"1001"}},
+		directory.Doc{"_id": "cf2", "pvt_type": "callflow", "numbers": []any{"1002", "+15551230002"}, "pvt_deleted": true},
+	)
+	mustAccount(t, s, id) // _design/directories installed, directories_index refused
+	if _, err := s.Doc(ctx, id, "_design/directories_index"); !directory.IsCode(err, directory.ECodeBadIdentifier) {
+		t.Fatalf("directories_index was stored: %v", err)
+	}
+	names, err := s.MemberNames(ctx, id, "D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameMembers(t, names, mustMembers(t, s, id))
+	numbers, err := s.Numbers(ctx, id, []string{"cf1", "cf2", "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(numbers); len(numbers) != 2 || !strings.Contains(string(b), `"numbers":["1002","+15551230002"]`) {
+		t.Errorf("Numbers = %s", b)
+	}
 }

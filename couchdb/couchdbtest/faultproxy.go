@@ -37,6 +37,10 @@ const (
 	// `{"error":"timeout"}`, a cluster's answer when nodes did not reply in time
 	// (chttpd), whatever some of them stored.
 	Timeout500
+	// Forbidden403 answers, without forwarding, Apache CouchDB's refusal of a design
+	// doc write by a user who is a database member but not an admin (the test server
+	// enforces no such rights).
+	Forbidden403
 )
 
 // FaultProxy is an HTTP proxy in front of a real CouchDB server that injects faults
@@ -134,6 +138,13 @@ func (p *FaultProxy) fault(r *http.Request) Fault {
 
 func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	fault := p.fault(r)
+	if fault == Forbidden403 {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `{"error":"forbidden","reason":"You are not a db or server admin."}`+"\n")
+		return
+	}
 	if fault == DropRequest {
 		_, _ = io.Copy(io.Discard, r.Body)
 		closeWithoutReply(w)
