@@ -29,13 +29,13 @@ func (s *Store) ensureDesignDocs(ctx context.Context, accountID string) error {
 	})
 	switch {
 	case err == nil:
-		s.designs.put(dbName, struct{}{}, time.Time{})
+		s.designs.put(dbName, true, time.Time{})
 		return nil
 	case directory.IsCode(err, directory.ECodeUnavailable), directory.IsCode(err, directory.ECodeBadIdentifier):
 		return err
 	default:
 		s.log.Warn("cannot install design docs", "db", dbName, "err", err)
-		s.designs.put(dbName, struct{}{}, s.now().Add(designRetry))
+		s.designs.put(dbName, false, s.now().Add(designRetry))
 		return nil
 	}
 }

@@ -2,6 +2,7 @@ package couchdb
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -58,7 +59,7 @@ func (s *Store) memberNames(ctx context.Context, accountID, directoryID string) 
 			return err
 		}
 		m := directory.Member{UserID: id, Value: v.Callflow.v}
-		if link, ok := m.Value.(map[string]any); ok && link["_id"] != nil {
+		if isLink(m.Value) {
 			linked = append(linked, []any{directoryID, id})
 		} else {
 			m.User = directory.Doc{"_id": id, "_rev": v.Rev}
@@ -72,6 +73,19 @@ func (s *Store) memberNames(ctx context.Context, accountID, directoryID string) 
 		return members, err
 	}
 	return members, s.followLinks(ctx, accountID, members, linked)
+}
+
+// isLink reports whether a users_listing value makes include_docs read another doc
+// than the row's, or another revision: an object with `_id` or `_rev` (CouchDB's
+// couch_mrview_util:docid_rev), which followLinks leaves to CouchDB to resolve.
+func isLink(value any) bool {
+	obj, ok := value.(map[string]any)
+	if !ok {
+		return false
+	}
+	_, id := obj["_id"]
+	_, rev := obj["_rev"]
+	return id || rev
 }
 
 // setPresent sets doc[key] when the view value had the field (a JSON null included).
@@ -113,8 +127,12 @@ type numbersRow struct {
 
 // A multi-key view query costs CouchDB about 0.3 ms a key, reading a range about
 // 15 µs a row (Apache CouchDB 3.5, docs/benchmarks.md): Numbers reads the whole
-// numbers index unless the wanted ids are fewer than a twentieth of its rows.
-const keysPerRow = 20
+// numbers index unless the wanted ids are fewer than a twentieth of its rows, or, when
+// its size is not known yet, no more than fewKeys (a few milliseconds by keys).
+const (
+	keysPerRow = 20
+	fewKeys    = 50
+)
 
 // Numbers returns, for each of the ids whose doc has a `numbers` field (a callflow,
 // soft-deleted or not), a Doc with just _id, _rev and numbers, read from
@@ -122,8 +140,8 @@ const keysPerRow = 20
 // Missing ids, deleted docs and docs without numbers are absent. Where
 // directories_index cannot be installed, the docs are read (_all_docs). The request is a
 // multi-key query when the account's index had more than keysPerRow rows per id when
-// last read, else (and the first time) a read of the whole index, rows streamed and
-// those of other ids skipped undecoded.
+// last read (not read yet: for up to fewKeys ids), else a read of the whole index,
+// rows streamed and those of other ids skipped undecoded.
 func (s *Store) Numbers(ctx context.Context, accountID string, ids []string) (map[string]directory.Doc, error) {
 	out := make(map[string]directory.Doc, len(ids))
 	if len(ids) == 0 {
@@ -135,7 +153,7 @@ func (s *Store) Numbers(ctx context.Context, accountID string, ids []string) (ma
 	}
 	params := map[string]any{}
 	dbName := directory.AccountDBName(accountID)
-	if rows, ok := s.indexRows.get(dbName); ok && rows > keysPerRow*len(want) {
+	if rows, ok := s.indexRows.get(dbName); (ok && rows > keysPerRow*len(want)) || (!ok && len(want) <= fewKeys) {
 		params["keys"] = slices.Sorted(maps.Keys(want))
 	}
 	var total int64
@@ -173,19 +191,22 @@ func (s *Store) numbersOfDocs(ctx context.Context, accountID string, ids []strin
 	defer rs.Close()
 	out := make(map[string]directory.Doc, len(ids))
 	for rs.Next() {
-		var doc struct {
-			ID      string   `json:"_id"`
-			Rev     string   `json:"_rev"`
-			Numbers rawValue `json:"numbers"`
-		}
-		if err := rs.ScanDoc(&doc); err != nil {
+		var raw json.RawMessage
+		if err := rs.ScanDoc(&raw); err != nil {
 			if kivik.HTTPStatus(err) == http.StatusNotFound || kivik.HTTPStatus(err) == http.StatusBadRequest {
 				continue // an error row (missing id) or a row without doc
 			}
 			return nil, translate(err, "_all_docs", nil)
 		}
-		if doc.ID != "" && doc.Numbers.set { // no ID: a deleted doc (null)
-			out[doc.ID] = directory.Doc{"_id": doc.ID, "_rev": doc.Rev, "numbers": doc.Numbers.v}
+		if isNull(raw) {
+			continue // deleted
+		}
+		doc, err := directory.DecodeDoc(raw)
+		if err != nil {
+			return nil, translate(err, "_all_docs", nil)
+		}
+		if numbers, ok := doc["numbers"]; ok {
+			out[doc.ID()] = directory.Doc{"_id": doc.ID(), "_rev": doc.Rev(), "numbers": numbers}
 		}
 	}
 	if err := rs.Err(); err != nil {

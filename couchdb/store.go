@@ -31,8 +31,8 @@ type Store struct {
 	onRequest  func(method, path string)
 
 	accounts   *ttlCache[directory.Account]
-	designs    *ttlCache[struct{}] // databases whose design docs were checked
-	indexRows  *ttlCache[int]      // rows of a database's numbers index, as last seen
+	designs    *ttlCache[bool] // databases whose design docs were checked: installed, or failed (retried after designRetry)
+	indexRows  *ttlCache[int]  // rows of a database's numbers index, as last seen
 	designDocs []directory.Doc
 	flight     singleflight.Group
 }
@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		now:        cfg.Clock,
 		onRequest:  cfg.OnRequest,
 		accounts:   newTTLCache[directory.Account](cfg.AccountCacheSize, cfg.Clock),
-		designs:    newTTLCache[struct{}](100*cfg.AccountCacheSize, cfg.Clock),
+		designs:    newTTLCache[bool](100*cfg.AccountCacheSize, cfg.Clock),
 		indexRows:  newTTLCache[int](cfg.AccountCacheSize, cfg.Clock),
 		designDocs: ddocs,
 	}, nil

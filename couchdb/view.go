@@ -73,7 +73,8 @@ func (s *Store) query(ctx context.Context, accountID, view string, params map[st
 // eachRow runs a view of one of the shipped design docs and calls fn for every row as
 // it arrives (nothing is held here). A 404 may mean the design doc vanished since this
 // process installed it: forget that, reinstall, and try once more (a 404 comes before
-// any row). With "keys" in params the query is a POST. Each meta function is given
+// any row), unless installing failed within designRetry (a CouchDB user without
+// design-doc rights: no attempt per request). With "keys" in params the query is a POST. Each meta function is given
 // the result's metadata (total_rows) after the last row.
 func (s *Store) eachRow(ctx context.Context, accountID, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error, meta ...func(*kivik.ResultMetadata)) error {
 	db, err := s.db(accountID)
@@ -82,6 +83,9 @@ func (s *Store) eachRow(ctx context.Context, accountID, ddoc, view string, param
 	}
 	err = s.eachRowOnce(ctx, db, ddoc, view, params, fn, meta)
 	if !directory.IsCode(err, directory.ECodeMissingView) {
+		return err
+	}
+	if installed, checked := s.designs.get(directory.AccountDBName(accountID)); checked && !installed {
 		return err
 	}
 	s.designs.del(directory.AccountDBName(accountID))

@@ -136,6 +136,8 @@ func TestMemberNamesAsIncludeDocs(t *testing.T) {
 	couchdbtest.PutDocs(t, cfg, id,
 		directory.Doc{"_id": "l1", "pvt_type": "user", "first_name": "Link", "directories": map[string]any{"D": map[string]any{"_id": "u1"}}},
 		directory.Doc{"_id": "l2", "pvt_type": "user", "directories": map[string]any{"D": map[string]any{"_id": "missing"}}},
+		directory.Doc{"_id": "l3", "pvt_type": "user", "first_name": "Rev", "directories": map[string]any{"D": map[string]any{"_rev": "1-00000000000000000000000000000000"}}},
+		directory.Doc{"_id": "l4", "pvt_type": "user", "first_name": "Null", "directories": map[string]any{"D": map[string]any{"_id": nil}}},
 	)
 	linked, err := s.MemberNames(ctx, id, "D")
 	if err != nil {
@@ -143,6 +145,8 @@ func TestMemberNamesAsIncludeDocs(t *testing.T) {
 	}
 	sameMembers(t, linked, mustMembers(t, s, id))
 }
+
+func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 
 func mustMembers(t *testing.T, s *couchdb.Store, id string) []directory.Member {
 	t.Helper()
@@ -166,7 +170,7 @@ func sameMembers(t *testing.T, got, want []directory.Member) {
 			t.Errorf("member %d: got %+v, want %+v", i, g, w)
 			continue
 		}
-		if v, ok := g.Value.(map[string]any); ok && v["_id"] != nil {
+		if v, ok := g.Value.(map[string]any); ok && (hasKey(v, "_id") || hasKey(v, "_rev")) {
 			if !reflect.DeepEqual(g.User, w.User) {
 				t.Errorf("linked member %s: doc %v, want %v", g.UserID, g.User, w.User)
 			}
@@ -256,5 +260,18 @@ func TestIndexReadsWithoutDesignRights(t *testing.T) {
 	}
 	if b, _ := json.Marshal(numbers); len(numbers) != 2 || !strings.Contains(string(b), `"numbers":["1002","+15551230002"]`) {
 		t.Errorf("Numbers = %s", b)
+	}
+	// The refusal is remembered: no install attempt per request.
+	before := len(proxy.Requests())
+	if _, err := s.MemberNames(ctx, id, "D"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Numbers(ctx, id, []string{"cf1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range proxy.Requests()[before:] {
+		if strings.Contains(r, "_design/") && !strings.Contains(r, "/_view/") {
+			t.Errorf("design doc request after a refusal: %s", r)
+		}
 	}
 }

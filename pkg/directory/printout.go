@@ -49,7 +49,8 @@ type Entry struct {
 // numbers of each member's callflow. It costs three store requests whatever the size
 // (the doc and the members' names at the same time, then the callflows' numbers), no
 // member or callflow doc is read, plus the cached account. The returned tag changes
-// whenever the directory, a member or a callflow changes.
+// whenever what is printed may change: the directory, a member doc, or a callflow that
+// has `numbers` (one without prints nothing and is not in the index).
 func (s *Service) Printout(ctx context.Context, accountID, id string) (Printout, string, error) {
 	account, err := s.store.Account(ctx, accountID)
 	if err != nil {
