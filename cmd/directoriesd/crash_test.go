@@ -29,21 +29,29 @@ func runCrashChild() int {
 	return run(ctx, []string{"serve"}, os.Getenv, os.Stdout, os.Stderr)
 }
 
-// childEnv is the environment of a service child on the embedded store in dir.
-func childEnv(dir, addr string) []string {
+// childEnv is the environment of a service child listening on addr, without the
+// test's store settings, plus vars.
+func childEnv(addr string, vars ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "COUCHDB_") && !strings.HasPrefix(kv, "TEST_BACKEND=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, crashChildEnv+"=1", "DATA_DIR="+dir, "LISTEN_ADDR="+addr, "LOG_LEVEL=error")
+	env = append(env, crashChildEnv+"=1", "LISTEN_ADDR="+addr, "LOG_LEVEL=error")
+	return append(env, vars...)
 }
 
+// startChild starts a service child on the embedded store in dir.
 func startChild(t *testing.T, dir, addr string) *exec.Cmd {
+	return startChildWith(t, addr, "DATA_DIR="+dir)
+}
+
+// startChildWith starts a service child on addr with vars and waits until it is ready.
+func startChildWith(t testing.TB, addr string, vars ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = childEnv(dir, addr)
+	cmd.Env = childEnv(addr, vars...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -26,9 +26,8 @@ func TestFirstRunEndToEnd(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data") // missing: the service creates it
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = childEnv(dir, addr)
 	// Every script of the demo prints with the fonts the binary carries, none installed.
-	cmd.Env = append(cmd.Env, "PDF_FONT_DIRS="+t.TempDir())
+	cmd.Env = childEnv(addr, "DATA_DIR="+dir, "PDF_FONT_DIRS="+t.TempDir())
 	scripts := []string{"Anderson", "1001", "Παπαδόπουλος", "Иванова", "山田", "김", "כהן", "حسن"}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

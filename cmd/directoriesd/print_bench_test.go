@@ -2,14 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +46,8 @@ func benchPrintout(b *testing.B, members int) {
 	seedDirectory(b, cfg, acct, dir, members)
 
 	addr := freeAddr(b)
-	svc := startServiceProcess(b, cfg, addr)
+	svc := startChildWith(b, addr, "COUCHDB_URL="+cfg.URL, "COUCHDB_TIMEOUT=60s")
+	b.Cleanup(func() { _ = svc.Process.Kill(); _ = svc.Wait() })
 	base := "http://" + addr + "/v2/accounts/" + acct + "/directories/" + dir
 	get := func(target string) {
 		req, _ := http.NewRequest(http.MethodGet, target, nil)
@@ -138,37 +137,6 @@ func seedDirectory(b *testing.B, cfg couchdb.Config, acct, dir string, members i
 		}
 	}
 	couchdbtest.PutDocs(b, cfg, acct, batch...)
-}
-
-// startServiceProcess runs `directoriesd serve` as a child process (the test binary,
-// see TestMain) on cfg's CouchDB at addr, and kills it when the benchmark ends.
-func startServiceProcess(b *testing.B, cfg couchdb.Config, addr string) *exec.Cmd {
-	b.Helper()
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "COUCHDB_") && !strings.HasPrefix(kv, "TEST_BACKEND=") {
-			env = append(env, kv)
-		}
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(env, crashChildEnv+"=1", "COUCHDB_URL="+cfg.URL, "LISTEN_ADDR="+addr, "LOG_LEVEL=error",
-		"COUCHDB_TIMEOUT=60s")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd
-			}
-		}
-	}
-	b.Fatalf("service did not start: %s", stderr.String())
-	return nil
 }
 
 // barePrintout returns a function sending the CouchDB requests of a printout with a
