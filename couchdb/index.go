@@ -49,15 +49,12 @@ func (s *Store) memberNames(ctx context.Context, accountID, directoryID string) 
 	params := memberRange(directoryID)
 	var members []directory.Member
 	var linked []any
-	err := s.eachRow(ctx, accountID, indexDesign, membersIndex, params, func(rs *kivik.ResultSet) error {
-		id, err := rs.ID()
-		if err != nil {
-			return err
-		}
+	_, err := s.eachRow(ctx, accountID, viewQuery{ddoc: indexDesign, view: membersIndex, params: params}, func(r *viewRow) error {
 		var v memberRow
-		if err := rs.ScanValue(&v); err != nil {
+		if err := json.Unmarshal(r.Value, &v); err != nil {
 			return err
 		}
+		id := r.ID
 		m := directory.Member{UserID: id, Value: v.Callflow.v}
 		if isLink(m.Value) {
 			linked = append(linked, []any{directoryID, id})
@@ -101,8 +98,8 @@ func setPresent(doc directory.Doc, key string, v rawValue) {
 func (s *Store) followLinks(ctx context.Context, accountID string, members []directory.Member, keys []any) error {
 	docs := map[string]directory.Doc{}
 	params := map[string]any{"keys": keys, "include_docs": true}
-	err := s.eachRow(ctx, accountID, designName, usersView, params, func(rs *kivik.ResultSet) error {
-		r, err := scanRow(rs, true, false)
+	_, err := s.eachRow(ctx, accountID, viewQuery{ddoc: designName, view: usersView, params: params, doc: true}, func(vr *viewRow) error {
+		r, err := vr.row(true, false)
 		if r.Doc != nil {
 			docs[r.ID] = r.Doc
 		}
@@ -156,19 +153,17 @@ func (s *Store) Numbers(ctx context.Context, accountID string, ids []string) (ma
 	if rows, ok := s.indexRows.get(dbName); (ok && rows > keysPerRow*len(want)) || (!ok && len(want) <= fewKeys) {
 		params["keys"] = slices.Sorted(maps.Keys(want))
 	}
-	var total int64
-	err := s.eachRow(ctx, accountID, indexDesign, numbersIndex, params, func(rs *kivik.ResultSet) error {
-		id, err := rs.ID()
-		if err != nil || !want[id] {
-			return err
+	total, err := s.eachRow(ctx, accountID, viewQuery{ddoc: indexDesign, view: numbersIndex, params: params}, func(r *viewRow) error {
+		if !want[r.ID] {
+			return nil
 		}
 		var v numbersRow
-		if err := rs.ScanValue(&v); err != nil {
+		if err := json.Unmarshal(r.Value, &v); err != nil {
 			return err
 		}
-		out[id] = directory.Doc{"_id": id, "_rev": v.Rev, "numbers": v.Numbers.v}
+		out[r.ID] = directory.Doc{"_id": r.ID, "_rev": v.Rev, "numbers": v.Numbers.v}
 		return nil
-	}, func(m *kivik.ResultMetadata) { total = m.TotalRows })
+	})
 	switch {
 	case err == nil:
 		s.indexRows.put(dbName, int(total), time.Time{})

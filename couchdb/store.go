@@ -24,6 +24,9 @@ import (
 // Store is a directory.Store on a CouchDB server. It is safe for concurrent use.
 type Store struct {
 	client     *kivik.Client
+	http       *http.Client // for view reads on a CouchDB server (nil: the embedded store)
+	base       string       // the server's URL without credentials
+	user, pass string       // basic auth of view reads (kivik's cookie session is its own)
 	timeout    time.Duration
 	accountTTL time.Duration
 	log        *slog.Logger
@@ -50,11 +53,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	dsn, opts, err := driverOptions(cfg)
+	d, err := driverOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
-	client, err := kivik.New(cfg.Driver, dsn, opts...)
+	client, err := kivik.New(cfg.Driver, d.dsn, d.opts...)
 	if err != nil {
 		return nil, fmt.Errorf("couchdb: %w", err)
 	}
@@ -64,6 +67,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	return &Store{
 		client:     client,
+		http:       d.http,
+		base:       strings.TrimSuffix(d.dsn, "/"),
+		user:       d.user,
+		pass:       d.password,
 		timeout:    cfg.RequestTimeout,
 		accountTTL: cfg.AccountCacheTTL,
 		log:        cfg.Logger,
@@ -76,28 +83,38 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}, nil
 }
 
-// driverOptions returns the DSN and client options of cfg's driver: for "couch" the
-// URL without credentials, the HTTP client and cookie auth; for any other driver the
-// URL as is and no options.
-func driverOptions(cfg Config) (string, []kivik.Option, error) {
+// driver is how Open reaches cfg's store.
+type driver struct {
+	dsn  string         // for kivik.New: a CouchDB URL without credentials, or as configured
+	opts []kivik.Option // for kivik.New
+	// For the store's own view reads on a CouchDB server (nil for the embedded
+	// store): a client like kivik's, and the credentials for basic auth.
+	http           *http.Client
+	user, password string
+}
+
+// driverOptions returns how to reach cfg's store: for "couch" the URL without
+// credentials, kivik's options (its HTTP client and cookie auth) and the client and
+// credentials of the store's own view reads; for any other driver the URL as is.
+func driverOptions(cfg Config) (driver, error) {
 	if cfg.Driver != "couch" {
-		return cfg.URL, nil, nil
+		return driver{dsn: cfg.URL}, nil
 	}
 	dsn, user, password, err := splitCredentials(cfg)
 	if err != nil {
-		return "", nil, err
+		return driver{}, err
 	}
+	transport := acceptedTransport{base: cfg.Transport}
 	opts := []kivik.Option{
-		kivikcouch.OptionHTTPClient(&http.Client{Transport: acceptedTransport{base: cfg.Transport}}),
+		kivikcouch.OptionHTTPClient(&http.Client{Transport: transport}),
 		kivikcouch.OptionNoRequestCompression(),
 	}
 	if user != "" {
 		opts = append(opts, kivikcouch.CookieAuth(user, password))
 	}
-	return dsn, opts, nil
+	return driver{dsn: dsn, opts: opts, http: &http.Client{Transport: transport}, user: user, password: password}, nil
 }
 
-// splitCredentials removes credentials from the URL; Config.User wins over them.
 func splitCredentials(cfg Config) (dsn, user, password string, err error) {
 	raw := cfg.URL
 	if !strings.Contains(raw, "://") {

@@ -2,7 +2,6 @@ package couchdb
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	kivik "github.com/go-kivik/kivik/v4"
@@ -62,96 +61,112 @@ func memberRange(directoryID string) map[string]any {
 // query runs a view of _design/directories and collects its rows.
 func (s *Store) query(ctx context.Context, accountID, view string, params map[string]any, docs bool) ([]directory.Row, error) {
 	var rows []directory.Row
-	err := s.eachRow(ctx, accountID, designName, view, params, func(rs *kivik.ResultSet) error {
-		r, err := scanRow(rs, docs, view != usersView)
+	withKey := view != usersView // Members ignores the key
+	_, err := s.eachRow(ctx, accountID, viewQuery{ddoc: designName, view: view, params: params, key: withKey, doc: docs}, func(vr *viewRow) error {
+		r, err := vr.row(docs, withKey)
 		rows = append(rows, r)
 		return err
 	})
 	return rows, err
 }
 
-// eachRow runs a view of one of the shipped design docs and calls fn for every row as
-// it arrives (nothing is held here). A 404 may mean the design doc vanished since this
-// process installed it: forget that, reinstall, and try once more (a 404 comes before
-// any row), unless installing failed within designRetry (a CouchDB user without
-// design-doc rights: no attempt per request). With "keys" in params the query is a POST. Each meta function is given
-// the result's metadata (total_rows) after the last row.
-func (s *Store) eachRow(ctx context.Context, accountID, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error, meta ...func(*kivik.ResultMetadata)) error {
+// eachRow runs a view of one of the shipped design docs, calls fn for every row as it
+// arrives (nothing is held here) and returns the view's total_rows. A 404 may mean the
+// design doc vanished since this process installed it: forget that, reinstall, and try
+// once more (a 404 comes before any row), unless installing failed within designRetry
+// (a CouchDB user without design-doc rights: no attempt per request).
+func (s *Store) eachRow(ctx context.Context, accountID string, q viewQuery, fn func(*viewRow) error) (int64, error) {
 	db, err := s.db(accountID)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	err = s.eachRowOnce(ctx, db, ddoc, view, params, fn, meta)
+	total, err := s.eachRowOnce(ctx, db, q, fn)
 	if !directory.IsCode(err, directory.ECodeMissingView) {
-		return err
+		return total, err
 	}
 	if installed, checked := s.designs.get(directory.AccountDBName(accountID)); checked && !installed {
-		return err
+		return total, err
 	}
 	s.designs.del(directory.AccountDBName(accountID))
 	if err := s.ensureDesignDocs(ctx, accountID); err != nil {
-		return err
+		return 0, err
 	}
-	return s.eachRowOnce(ctx, db, ddoc, view, params, fn, meta)
+	return s.eachRowOnce(ctx, db, q, fn)
 }
 
-func (s *Store) eachRowOnce(ctx context.Context, db *kivik.DB, ddoc, view string, params map[string]any, fn func(*kivik.ResultSet) error, meta []func(*kivik.ResultMetadata)) error {
+// eachRowOnce sends the query: over HTTP with its own row reader for a CouchDB server,
+// through kivik for the embedded store. With "keys" in params the query is a POST.
+func (s *Store) eachRowOnce(ctx context.Context, db *kivik.DB, q viewQuery, fn func(*viewRow) error) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	path := ddoc + "/" + view
 	method := http.MethodGet
-	if _, ok := params["keys"]; ok {
+	if _, ok := q.params["keys"]; ok {
 		method = http.MethodPost
 	}
-	s.request(method, db.Name(), "_design/"+ddoc, "_view", view)
-	rs := db.Query(ctx, ddoc, view, kivik.Params(params))
+	s.request(method, db.Name(), "_design/"+q.ddoc, "_view", q.view)
+	path := q.ddoc + "/" + q.view
+	var total int64
+	var err error
+	if s.http != nil {
+		total, err = s.httpRows(ctx, method, db.Name(), q, fn)
+	} else {
+		total, err = kivikRows(ctx, db, q, fn)
+	}
+	return total, translate(err, path, missingView(path))
+}
+
+// kivikRows reads the rows of q through kivik.
+func kivikRows(ctx context.Context, db *kivik.DB, q viewQuery, fn func(*viewRow) error) (int64, error) {
+	rs := db.Query(ctx, q.ddoc, q.view, kivik.Params(q.params))
 	defer rs.Close()
+	var r viewRow
 	for rs.Next() {
-		if err := fn(rs); err != nil {
-			return translate(err, path, nil)
+		r = viewRow{}
+		var err error
+		if r.ID, err = rs.ID(); err != nil {
+			return 0, err
+		}
+		if q.key {
+			if err := rs.ScanKey(&r.Key); err != nil {
+				return 0, err
+			}
+		}
+		if err := rs.ScanValue(&r.Value); err != nil {
+			return 0, err
+		}
+		if q.doc {
+			_ = rs.ScanDoc(&r.Doc) // no doc: left empty
+		}
+		if err := fn(&r); err != nil {
+			return 0, err
 		}
 	}
 	if err := rs.Err(); err != nil {
-		return translate(err, path, missingView(path))
+		return 0, err
 	}
-	if len(meta) > 0 {
-		m, err := rs.Metadata()
-		if err != nil {
-			return translate(err, path, nil)
-		}
-		for _, f := range meta {
-			f(m)
-		}
+	m, err := rs.Metadata()
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	return m.TotalRows, nil
 }
 
-// scanRow reads one view row, keeping numbers as json.Number. The key is decoded
-// only when withKey (Members ignores it).
-func scanRow(rs *kivik.ResultSet, docs, withKey bool) (directory.Row, error) {
-	var r directory.Row
+// row decodes a viewRow as a directory.Row, numbers as json.Number; the key only when
+// withKey, the doc only when docs (nil for a vanished doc).
+func (vr *viewRow) row(docs, withKey bool) (directory.Row, error) {
+	r := directory.Row{ID: vr.ID}
 	var err error
-	if r.ID, err = rs.ID(); err != nil {
-		return r, err
-	}
 	if withKey {
-		var key rawValue
-		if err := rs.ScanKey(&key); err != nil {
+		if r.Key, err = decodeJSON(vr.Key); err != nil {
 			return r, err
 		}
-		r.Key = key.v
 	}
-	var value rawValue
-	if err := rs.ScanValue(&value); err != nil {
+	if r.Value, err = decodeJSON(vr.Value); err != nil {
 		return r, err
 	}
-	r.Value = value.v
-	if docs {
-		var doc json.RawMessage
-		if err := rs.ScanDoc(&doc); err == nil && !isNull(doc) {
-			if r.Doc, err = directory.DecodeDoc(doc); err != nil {
-				return r, err
-			}
+	if docs && len(vr.Doc) > 0 && !isNull(vr.Doc) {
+		if r.Doc, err = directory.DecodeDoc(vr.Doc); err != nil {
+			return r, err
 		}
 	}
 	return r, nil
