@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kazoo-directories/kazoo-directories/couchdb"
 	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
@@ -167,4 +168,16 @@ func stringsOf(v any) string {
 		out = append(out, x.(string))
 	}
 	return strings.Join(out, ",")
+}
+
+// TestPutIntoMissingDatabaseWithLostReplies: a PUT into a database that does not exist,
+// whose requests never get an answer (as when Apache CouchDB answers 404 before reading
+// the body and closes the connection), is BadIdentifier(account), not "unreachable".
+func TestPutIntoMissingDatabaseWithLostReplies(t *testing.T) {
+	var proxy *couchdbtest.FaultProxy
+	s, _, _ := newStore(t, func(c *couchdb.Config) { proxy = couchdbtest.NewFaultProxy(t, c) })
+	missing := couchdbtest.NewAccountID()
+	proxy.Inject(couchdbtest.DropRequest, -1, couchdbtest.Writes(directory.AccountDBName(missing)))
+	_, err := s.Put(context.Background(), missing, directory.Doc{"_id": "x", "pvt_type": "directory"})
+	wantCode(t, err, directory.ECodeBadIdentifier)
 }

@@ -77,7 +77,7 @@ func (s *Store) Put(ctx context.Context, accountID string, doc directory.Doc) (s
 			return "", directory.Errorf(directory.ECodeConflict, "put %s: changed by another writer while its reply was lost", doc.ID())
 		case outcomeNotStored:
 			if retried {
-				return "", err
+				return "", s.missingDatabase(ctx, db, accountID, err)
 			}
 			rev, err = s.putOnce(ctx, db, accountID, doc)
 			// A conflict on the retry may be the first attempt showing up late on
@@ -135,6 +135,19 @@ func (s *Store) Delete(ctx context.Context, accountID, id, rev string) (string, 
 			return "", err
 		}
 	}
+}
+
+// missingDatabase returns BadIdentifier(accountID) when db does not exist (Apache
+// CouchDB answers a PUT into a missing database before reading its body and closes the
+// connection, which the client may see as a broken pipe), else err.
+func (s *Store) missingDatabase(ctx context.Context, db *kivik.DB, accountID string, err error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	s.request(http.MethodHead, db.Name())
+	if exists, xerr := s.client.DBExists(ctx, db.Name()); xerr == nil && !exists {
+		return directory.BadIdentifier(accountID)
+	}
+	return err
 }
 
 // ambiguous reports whether err leaves a write's outcome unknown: CouchDB could not be
