@@ -94,7 +94,11 @@ func (s *Store) httpRows(ctx context.Context, method, db string, q viewQuery, fn
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Read what follows the answer (a final newline) so the connection is reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+	}()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return 0, &httpError{status: resp.StatusCode, body: strings.TrimSpace(string(b))}

@@ -1,9 +1,16 @@
 package couchdb
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestReadRows: the answers of CouchDB and of the test server, keys read only when
@@ -48,3 +55,34 @@ func TestReadRows(t *testing.T) {
 }
 
 func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestHTTPRowsReuseConnections: the answer is read to its end, so the next view read
+// goes over the same connection.
+func TestHTTPRowsReuseConnections(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		// The final newline comes late, as the end of a long answer can: the decoder
+		// is done before it arrives.
+		_, _ = io.WriteString(w, "{\"total_rows\":1,\"offset\":0,\"rows\":[\r\n{\"id\":\"a\",\"key\":\"a\",\"value\":1}\r\n]}")
+		w.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond)
+		_, _ = io.WriteString(w, "\n")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	s := &Store{http: &http.Client{}, base: srv.URL}
+	for range 5 {
+		if _, err := s.httpRows(context.Background(), http.MethodGet, "db", viewQuery{ddoc: "d", view: "v"}, func(*viewRow) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for 5 view reads, want 1", n)
+	}
+}
