@@ -87,6 +87,9 @@ func (s *Store) installDesignDoc(ctx context.Context, accountID string, want dir
 			s.log.Info("installed design doc", "db", dbName, "id", id)
 			return true, nil
 		}
+		if directory.IsCode(err, directory.ECodeUnavailable) {
+			return false, s.missingDatabase(ctx, db, accountID, err)
+		}
 		if !directory.IsCode(err, directory.ECodeConflict) {
 			return false, err
 		}

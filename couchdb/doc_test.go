@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -170,14 +171,20 @@ func stringsOf(v any) string {
 	return strings.Join(out, ",")
 }
 
-// TestPutIntoMissingDatabaseWithLostReplies: a PUT into a database that does not exist,
+// TestWritesIntoMissingDatabaseWithLostReplies: a PUT into a database that does not exist,
 // whose requests never get an answer (as when Apache CouchDB answers 404 before reading
 // the body and closes the connection), is BadIdentifier(account), not "unreachable".
-func TestPutIntoMissingDatabaseWithLostReplies(t *testing.T) {
+func TestWritesIntoMissingDatabaseWithLostReplies(t *testing.T) {
 	var proxy *couchdbtest.FaultProxy
 	s, _, _ := newStore(t, func(c *couchdb.Config) { proxy = couchdbtest.NewFaultProxy(t, c) })
 	missing := couchdbtest.NewAccountID()
 	proxy.Inject(couchdbtest.DropRequest, -1, couchdbtest.Writes(directory.AccountDBName(missing)))
 	_, err := s.Put(context.Background(), missing, directory.Doc{"_id": "x", "pvt_type": "directory"})
+	wantCode(t, err, directory.ECodeBadIdentifier)
+	// The same for the design docs, written on first use of an account.
+	proxy.Inject(couchdbtest.DropRequest, -1, func(r *http.Request) bool {
+		return r.Method == http.MethodPut && strings.Contains(r.URL.EscapedPath(), "/_design/")
+	})
+	_, err = s.InstallDesignDocs(context.Background(), missing)
 	wantCode(t, err, directory.ECodeBadIdentifier)
 }
