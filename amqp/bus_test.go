@@ -34,6 +34,12 @@ func (r *recorder) InvalidateDoc(db, id string) {
 	r.seen <- db + " " + id
 }
 func (r *recorder) InvalidateAll() { r.all.Add(1) }
+func (r *recorder) InvalidateDB(db string) {
+	r.mu.Lock()
+	r.docs = append(r.docs, db+" (database)")
+	r.mu.Unlock()
+	r.seen <- db + " (database)"
+}
 
 func (r *recorder) wait(t *testing.T, want string, timeout time.Duration) {
 	t.Helper()
@@ -192,18 +198,21 @@ func TestConsumerAndBrokerClosingConnections(t *testing.T) {
 	kazoo("doc_edited."+userDB+".directory.d1", body(userDB, "d1", "kazoo_apps@kz1"))
 	kazoo("doc_edited."+userDB+".account.ef0", body(userDB, "ef0", "kazoo_apps@kz1"))
 	rec.wait(t, userDB+" ef0", time.Second)
-	// A database notice flushes every cache, but only for a database we read cached docs
-	// from: a new month's MODB (one per account at month start) flushes nothing.
+	// A database notice drops what came from that database (an account's), or flushes
+	// every cache (a system database); a new month's MODB (one per account at month
+	// start) drops nothing.
 	dbNotice := func(db string) {
 		kazoo("db_created."+db+".database."+db, strings.NewReplacer(`"Type":"user"`, `"Type":"database"`,
 			`"Event-Name":"doc_edited"`, `"Event-Name":"db_created"`).Replace(body(db, db, "kazoo_apps@kz1")))
 	}
 	dbNotice(userDB + "-202612")
 	dbNotice(userDB)
-	waitFor(t, "account database notice applied", func() bool { return rec.all.Load() >= 2 })
+	rec.wait(t, userDB+" (database)", time.Second)
+	dbNotice("system_config")
+	waitFor(t, "system database notice applied", func() bool { return rec.all.Load() >= 2 })
 	time.Sleep(100 * time.Millisecond)
 	if n := rec.all.Load(); n != 2 {
-		t.Errorf("%d full flushes, want 2 (subscribing, the account database; not the MODB)", n)
+		t.Errorf("%d full flushes, want 2 (subscribing, system_config; not an account database or its MODB)", n)
 	}
 	rec.mu.Lock()
 	for _, d := range rec.docs {

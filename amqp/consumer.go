@@ -30,6 +30,9 @@ var Bindings = []string{
 // names it (raw, account/…, account%2F… or account%2f…); id is the doc id.
 type Invalidator interface {
 	InvalidateDoc(db, id string)
+	// InvalidateDB drops what was cached from one account database (created,
+	// deleted or replaced).
+	InvalidateDB(db string)
 	InvalidateAll()
 }
 
@@ -159,10 +162,17 @@ func (c *Consumer) handle(contentType string, body []byte) {
 		return
 	}
 	if n.Type == "database" || strings.HasPrefix(n.EventName, "db_") {
-		// A database we read cached docs from was created, deleted or changed: flush.
-		// Others (a new month's MODB of every account, say) concern no cache of ours.
-		if cachedDatabase(*n.Database) {
+		// A database we read cached docs from was created, deleted or changed: drop
+		// what came from it (an account's), or everything (a system database). Others
+		// (a new month's MODB of every account, say) concern no cache of ours.
+		switch {
+		case systemDatabase(*n.Database):
 			c.flushAll("notice")
+		case accountDatabase(*n.Database):
+			for _, inv := range c.inv {
+				inv.InvalidateDB(*n.Database)
+			}
+			c.cfg.Metrics.Flushed("notice")
 		}
 		return
 	}
@@ -173,13 +183,14 @@ func (c *Consumer) handle(contentType string, body []byte) {
 	c.cfg.Logger.Debug("amqp: cached doc dropped", "database", *n.Database, "id", *n.ID, "event", n.EventName, "node", n.Node)
 }
 
-// cachedDatabase reports whether docs of db can be in our caches: KAZOO's signing keys,
-// its system config, account docs and account databases (not their MODBs).
-func cachedDatabase(db string) bool {
-	switch db {
-	case "system_auth", "system_config", "accounts":
-		return true
-	}
+// systemDatabase reports whether db is a system database we cache docs of: KAZOO's
+// signing keys, its system config, account docs.
+func systemDatabase(db string) bool {
+	return db == "system_auth" || db == "system_config" || db == "accounts"
+}
+
+// accountDatabase reports whether db is an account database (not one of its MODBs).
+func accountDatabase(db string) bool {
 	_, ok := directory.AccountIDFromDBName(db)
 	return ok
 }

@@ -14,6 +14,20 @@ func (s *Store) InvalidateDoc(db, id string) {
 	}
 }
 
+// InvalidateDB drops what the store remembers of account database db (created,
+// deleted or replaced): its account doc, that its design docs were checked, the size
+// of its numbers index.
+func (s *Store) InvalidateDB(db string) {
+	acct, ok := directory.AccountIDFromDBName(db)
+	if !ok {
+		return
+	}
+	s.InvalidateDoc(db, acct)
+	name := directory.AccountDBName(acct)
+	s.designs.del(name)
+	s.indexRows.del(name)
+}
+
 // InvalidateAll drops every cached account doc.
 func (s *Store) InvalidateAll() { s.accounts.clear() }
 

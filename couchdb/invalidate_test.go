@@ -37,3 +37,29 @@ func TestInvalidateAccountDoc(t *testing.T) {
 		t.Errorf("after InvalidateAll: %q (was %q)", got, before)
 	}
 }
+
+// A notice about an account database drops its account doc and what the store knows
+// of its design docs; other databases' are kept.
+func TestInvalidateDB(t *testing.T) {
+	s, ct, cfg := newStore(t)
+	id := couchdbtest.NewAccount(t, cfg, couchdbtest.WithName("Before"))
+	other := couchdbtest.NewAccount(t, cfg, couchdbtest.WithName("Other"))
+	mustAccount(t, s, id)
+	mustAccount(t, s, other)
+	for _, acct := range []string{id, other} {
+		doc := couchdbtest.GetDoc(t, cfg, acct, acct)
+		doc["name"] = "After"
+		couchdbtest.PutDocs(t, cfg, acct, doc)
+	}
+	s.InvalidateDB(directory.EncodedAccountDBName(id))
+	ct.Reset()
+	if got := mustAccount(t, s, id).Name; got != "After" {
+		t.Errorf("after the database notice: name %q, want After", got)
+	}
+	if n := countMethod(ct.Requests(), "GET", "/_design/directories"); n != 1 {
+		t.Errorf("design docs not checked again: %v", ct.Requests())
+	}
+	if got := mustAccount(t, s, other).Name; got != "Other" {
+		t.Errorf("another account's cached doc was dropped: %q", got)
+	}
+}

@@ -1,6 +1,10 @@
 package auth
 
-import "github.com/kazoo-directories/kazoo-directories/pkg/directory"
+import (
+	"strings"
+
+	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+)
 
 // This file is where KAZOO's doc-change notices (amqp.Consumer) meet the caches: the
 // one table from a changed doc (database, id) to the cached values it feeds.
@@ -66,6 +70,18 @@ func (j *JWT) InvalidateDoc(db, id string) {
 	j.tokens.clear() // a verified token's result depends on the docs above
 }
 
+// InvalidateDB drops what came from account database db: the account doc, the
+// identity secrets of its users, and every verified token.
+func (j *JWT) InvalidateDB(db string) {
+	acct, ok := directory.AccountIDFromDBName(db)
+	if !ok {
+		return
+	}
+	j.accounts.cache.forget(acct)
+	j.secrets.forgetPrefix(acct + "/")
+	j.tokens.clear()
+}
+
 // InvalidateAll empties every cache (after notices may have been missed).
 func (j *JWT) InvalidateAll() {
 	j.keys.clear()
@@ -91,6 +107,15 @@ func (k *Kazoo) InvalidateDoc(db, id string) {
 	k.tokens.clear()
 }
 
+// InvalidateDB drops the account doc of account database db and KAZOO's cached
+// answers about tokens.
+func (k *Kazoo) InvalidateDB(db string) {
+	if acct, ok := directory.AccountIDFromDBName(db); ok {
+		k.accounts.cache.forget(acct)
+		k.tokens.clear()
+	}
+}
+
 // InvalidateAll empties every cache.
 func (k *Kazoo) InvalidateAll() {
 	k.accounts.cache.clear()
@@ -106,6 +131,25 @@ func (c *cache[V]) forget(key string) {
 	if el, ok := c.items[key]; ok {
 		c.order.Remove(el)
 		delete(c.items, key)
+	}
+}
+
+// forgetPrefix drops the entries whose key starts with prefix; loads under way are
+// not stored.
+func (c *cache[V]) forgetPrefix(prefix string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for key := range c.calls {
+		if strings.HasPrefix(key, prefix) {
+			delete(c.calls, key)
+		}
+	}
+	for key, el := range c.items {
+		if strings.HasPrefix(key, prefix) {
+			c.order.Remove(el)
+			delete(c.items, key)
+		}
 	}
 }
 
@@ -140,6 +184,15 @@ func (p *Policy) InvalidateDoc(db, id string) {
 		p.accounts.cache.forget(id)
 	}
 	p.docs.forget(docKey(acct, id))
+}
+
+// InvalidateDB drops what came from account database db: its token_restrictions and
+// user docs, and the account doc.
+func (p *Policy) InvalidateDB(db string) {
+	if acct, ok := directory.AccountIDFromDBName(db); ok {
+		p.accounts.cache.forget(acct)
+		p.docs.forgetPrefix(docKey(acct, ""))
+	}
 }
 
 // InvalidateAll empties the policy's caches.

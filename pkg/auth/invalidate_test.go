@@ -96,3 +96,24 @@ func TestKazooInvalidate(t *testing.T) {
 	_, err := k.Authenticate(ctx, directory.Credentials{Token: tok})
 	wantCode(t, err, directory.ECodeUnauthorized)
 }
+
+// A notice about an account database (created, deleted, replaced) drops what came
+// from it, and only that; a MODB's drops nothing.
+func TestInvalidateDB(t *testing.T) {
+	src := newFakeSource()
+	src.setSecret(child, userID, "user-secret")
+	a, _ := newJWT(src)
+	tokReseller := mint(t, userClaims())
+	c := userClaims()
+	c.AccountID = child
+	tokChild := mint(t, c)
+	accept(t, a, tokReseller, "")
+	accept(t, a, tokChild, "")
+	src.setSecret(reseller, userID, "new-secret")
+	src.setSecret(child, userID, "new-secret")
+	a.InvalidateDB(directory.AccountDBName(child) + "-202612")
+	accept(t, a, tokChild, "a MODB's notice")
+	a.InvalidateDB(directory.EncodedAccountDBName(child))
+	accept(t, a, tokReseller, "another account's database")
+	reject(t, a, tokChild)
+}
