@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
@@ -14,24 +12,6 @@ import (
 	"github.com/kazoo-directories/kazoo-directories/metrics"
 	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestAcceptedWrites: a write CouchDB answers 202 Accepted (stored without its write
 // quorum; the proxy turns CouchDB's 201/200 into the 202 a cluster with nodes down
@@ -41,7 +21,7 @@ func TestAcceptedWrites(t *testing.T) {
 	couchdbtest.SkipEmbedded(t, "202 comes from a CouchDB cluster's HTTP answer")
 	const dir = "ac0123456789abcdef0123456789abcd"
 	reg := metrics.New()
-	var logs lockedBuffer
+	var logs couchdbtest.LockedBuffer
 	e, proxy, bus := faultEnv(t, func(cfg *couchdb.Config) {
 		cfg.Transport = reg.InstrumentTransport(nil)
 		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
