@@ -143,41 +143,19 @@ func seedDirectory(b *testing.B, cfg couchdb.Config, acct, dir string, members i
 // plain keep-alive client: the directory doc, the members' index rows, then the
 // numbers index, each body read to the end.
 func barePrintout(b *testing.B, cfg couchdb.Config, acct, dir string) func() {
-	base, err := url.Parse(strings.TrimSuffix(cfg.URL, "/"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	user, pass := cfg.User, cfg.Password
-	if base.User != nil {
-		user = base.User.Username()
-		pass, _ = base.User.Password()
-		base.User = nil
-	}
-	db := base.String() + "/" + url.PathEscape(directory.AccountDBName(acct))
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
-	send := func(method, target, body string) []byte {
-		req, _ := http.NewRequest(method, target, strings.NewReader(body))
-		if user != "" {
-			req.SetBasicAuth(user, pass)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("%s %s: %s", method, target, resp.Status)
-		}
-		return out
+	bare := couchdbtest.NewBare(b, cfg)
+	db := bare.DB(acct)
+	urls := []string{
+		db + "/" + dir,
+		db + "/_design/directories_index/_view/members?startkey=" + url.QueryEscape(`["`+dir+`"]`) + "&endkey=" + url.QueryEscape(`["`+dir+`",{}]`),
+		db + "/_design/directories_index/_view/numbers", // a directory of every callflow: the whole index
 	}
 	return func() {
-		send(http.MethodGet, db+"/"+dir, "")
-		send(http.MethodGet, db+"/_design/directories_index/_view/members?startkey="+
-			url.QueryEscape(`["`+dir+`"]`)+"&endkey="+url.QueryEscape(`["`+dir+`",{}]`), "")
-		// A directory of every callflow: the service reads the whole index.
-		send(http.MethodGet, db+"/_design/directories_index/_view/numbers", "")
+		for _, u := range urls {
+			if _, err := bare.Do(http.MethodGet, u, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
 

@@ -1,17 +1,14 @@
 package api_test
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kazoo-directories/kazoo-directories/couchdb"
-	"github.com/kazoo-directories/kazoo-directories/pkg/directory"
+	"github.com/kazoo-directories/kazoo-directories/couchdb/couchdbtest"
 )
 
 // BenchmarkGetOverhead200 measures, in one run, GET /directories/{D} of a 200-member
@@ -80,38 +77,17 @@ func throughput(n, clients int, fn func()) float64 {
 // bareGet returns a function that sends the two CouchDB requests of a directory GET
 // with a plain keep-alive HTTP client and basic auth, reading each body to the end.
 func bareGet(b *testing.B, e *env, dir string) func() {
-	base, err := url.Parse(strings.TrimSuffix(e.cfg.URL, "/"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	user, pass := e.cfg.User, e.cfg.Password
-	if base.User != nil {
-		user = base.User.Username()
-		pass, _ = base.User.Password()
-		base.User = nil
-	}
-	db := url.PathEscape(directory.AccountDBName(e.acct))
+	bare := couchdbtest.NewBare(b, e.cfg)
+	db := bare.DB(e.acct)
 	urls := []string{
-		fmt.Sprintf("%s/%s/%s", base, db, dir),
-		fmt.Sprintf("%s/%s/_design/directories/_view/users_listing?startkey=%s&endkey=%s", base, db,
-			url.QueryEscape(`["`+dir+`"]`), url.QueryEscape(`["`+dir+`",{}]`)),
+		db + "/" + dir,
+		db + "/_design/directories/_view/users_listing?startkey=" + url.QueryEscape(`["`+dir+`"]`) + "&endkey=" + url.QueryEscape(`["`+dir+`",{}]`),
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	return func() {
 		for _, u := range urls {
-			req, _ := http.NewRequest(http.MethodGet, u, nil)
-			if user != "" {
-				req.SetBasicAuth(user, pass)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
+			if _, err := bare.Do(http.MethodGet, u, ""); err != nil {
 				b.Error(err)
 				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("%s: %s", u, resp.Status)
 			}
 		}
 	}
