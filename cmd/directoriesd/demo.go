@@ -134,7 +134,7 @@ TOKEN=%s
 curl -s -H "X-Auth-Token: $TOKEN" $BASE/v2/accounts/$ACCOUNT_ID/directories
 curl -s -H "X-Auth-Token: $TOKEN" $BASE/v2/accounts/$ACCOUNT_ID/directories/$SALES_ID
 curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/accounts/$ACCOUNT_ID/directories/$SALES_ID?accept=pdf" -o sales.pdf
-curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/accounts/$ACCOUNT_ID/directories/$SALES_ID/search?dtmf=264"
+curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/accounts/$ACCOUNT_ID/directories/$SALES_ID/search?dtmf=263"
 
 The token lasts %s; while the service runs, DATA_DIR=%s directoriesd token --account $ACCOUNT_ID
 mints another, and directoriesd import --account $ACCOUNT_ID members.csv adds people.
