@@ -45,6 +45,9 @@ func draw(ctx context.Context, fs *fontSet, g *glyphs, l *layout, info gopdf.Pdf
 		if !g.used[i] {
 			continue
 		}
+		if err := fs.embed(f); err != nil {
+			return nil, err
+		}
 		if err := gp.AddTTFFontFromFontContainer(f.family, fs.container); err != nil {
 			return nil, err
 		}

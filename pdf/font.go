@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"unicode"
 
 	"github.com/kazoo-directories/kazoo-directories/pdf/fonts"
@@ -22,14 +23,19 @@ const (
 	numStyles
 )
 
-// face is one parsed TrueType font. metrics is read-only after New and is used for
-// coverage and advance widths; the PDF embeds a copy taken from fontSet.container, so
-// both agree on the cmap.
+// face is one TrueType font of the set. Its metrics (which runes it draws, how wide)
+// are read at New; gopdf parses it into fontSet.container only when a render first
+// uses it (embed), so the compiled-in fallback fonts cost no memory until a name
+// needs them.
 type face struct {
 	family  string // PDF family name
 	source  string // file path or the name of an embedded font, for messages
-	metrics *gopdf.SubsetFontObj
+	metrics fontMetrics
 	only    []*unicode.RangeTable // when set, the face draws only runes of these scripts
+	data    []byte                // the TrueType data, until embedded
+
+	once     sync.Once
+	embedErr error
 }
 
 // glyph says how one rune is drawn in one style: by which face (an index into
@@ -51,10 +57,10 @@ const replacementRune = '\uFFFD'
 // latinTable covers ASCII, Latin-1 and Latin Extended-A/B without a map lookup.
 const latinTable = 0x250
 
-// fontSet holds every font, parsed once, and the per-style fallback chains.
+// fontSet holds every font and the per-style fallback chains.
 type fontSet struct {
 	container *gopdf.FontContainer
-	faces     []face
+	faces     []*face
 	chains    [numStyles][]int8
 	latin     [numStyles][latinTable]glyph
 }
@@ -73,14 +79,14 @@ var bundled = []struct {
 	{"Droid Sans Fallback (embedded)", fonts.DroidSansFallbackFull, nil},
 }
 
-// newFontSet parses the Go fonts, every extra TTF in order, the bundled fonts, and
-// then installed fonts found in dirs for scripts none of those covers.
+// newFontSet reads the Go fonts, parses every extra TTF in order, reads the bundled
+// fonts, and then adds installed fonts found in dirs for scripts none of those covers.
 func newFontSet(files, dirs []string) (*fontSet, error) {
 	fs := &fontSet{container: &gopdf.FontContainer{}}
-	if err := fs.add("Go Regular", goregular.TTF, nil); err != nil {
+	if err := fs.addCompiled("Go Regular", goregular.TTF, nil); err != nil {
 		return nil, err
 	}
-	if err := fs.add("Go Bold", gobold.TTF, nil); err != nil {
+	if err := fs.addCompiled("Go Bold", gobold.TTF, nil); err != nil {
 		return nil, err
 	}
 	for _, path := range files {
@@ -93,7 +99,7 @@ func newFontSet(files, dirs []string) (*fontSet, error) {
 		}
 	}
 	for _, b := range bundled {
-		if err := fs.add(b.name, b.data, b.only); err != nil {
+		if err := fs.addCompiled(b.name, b.data, b.only); err != nil {
 			return nil, err
 		}
 	}
@@ -121,8 +127,10 @@ func (fs *fontSet) buildChains() {
 	}
 }
 
-// add parses one TrueType font. gopdf can panic on malformed data, so that is turned
-// into an error too.
+// add parses a font given at run time (a configured or an installed file) with gopdf,
+// whose cmap is then the one that decides coverage, and embeds it at once, so New
+// rejects what gopdf cannot embed. gopdf can panic on malformed data: that is an
+// error too.
 func (fs *fontSet) add(source string, data []byte, only []*unicode.RangeTable) (err error) {
 	if len(fs.faces) >= maxFaces {
 		return fmt.Errorf("pdf: font file %q: too many font files", source)
@@ -135,17 +143,46 @@ func (fs *fontSet) add(source string, data []byte, only []*unicode.RangeTable) (
 	if err := checkTrueType(data); err != nil {
 		return fmt.Errorf("pdf: font file %q: %w", source, err)
 	}
-	data = flattenComposites(data)
-	family := fmt.Sprintf("F%d", len(fs.faces))
-	metrics := &gopdf.SubsetFontObj{}
-	if err := metrics.SetTTFData(data); err != nil {
+	m := &gopdf.SubsetFontObj{}
+	if err := m.SetTTFData(data); err != nil {
 		return fmt.Errorf("pdf: font file %q: %w", source, err)
 	}
-	if err := fs.container.AddTTFFontData(family, data); err != nil {
-		return fmt.Errorf("pdf: font file %q: %w", source, err)
+	f := &face{family: fs.nextFamily(), source: source, metrics: gopdfMetrics{m}, only: only, data: data}
+	if err := fs.embed(f); err != nil {
+		return err
 	}
-	fs.faces = append(fs.faces, face{family: family, source: source, metrics: metrics, only: only})
+	fs.faces = append(fs.faces, f)
 	return nil
+}
+
+// addCompiled reads the metrics of a font compiled into the binary from its cmap and
+// hmtx tables (TestCompiledMetricsMatchGopdf: the same as gopdf's); gopdf parses it
+// on first use.
+func (fs *fontSet) addCompiled(source string, data []byte, only []*unicode.RangeTable) error {
+	m, err := newSfntMetrics(data)
+	if err != nil {
+		return fmt.Errorf("pdf: font %q: %w", source, err)
+	}
+	fs.faces = append(fs.faces, &face{family: fs.nextFamily(), source: source, metrics: m, only: only, data: data})
+	return nil
+}
+
+func (fs *fontSet) nextFamily() string { return fmt.Sprintf("F%d", len(fs.faces)) }
+
+// embed parses f into the container, once; renders call it for the faces they use.
+func (fs *fontSet) embed(f *face) error {
+	f.once.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				f.embedErr = fmt.Errorf("pdf: font file %q: malformed TrueType data (%v)", f.source, p)
+			}
+		}()
+		if err := fs.container.AddTTFFontData(f.family, flattenComposites(f.data)); err != nil {
+			f.embedErr = fmt.Errorf("pdf: font file %q: %w", f.source, err)
+		}
+		f.data = nil
+	})
+	return f.embedErr
 }
 
 // maxFaces bounds the fonts of one set (face indexes are int8).
@@ -175,10 +212,8 @@ func (fs *fontSet) find(s style, r rune) glyph {
 		if only := fs.faces[i].only; only != nil && !unicode.IsOneOf(only, r) {
 			continue
 		}
-		m := fs.faces[i].metrics
-		gi, err := m.CharCodeToGlyphIndex(r)
-		if err == nil && gi != 0 {
-			return glyph{face: i, width: uint16(min(m.GlyphIndexToPdfWidth(gi), 0xFFFF))}
+		if w, ok := fs.faces[i].metrics.width(r); ok {
+			return glyph{face: i, width: w}
 		}
 	}
 	return glyph{face: noFace}

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/kazoo-directories/kazoo-directories/pdf/fonts"
+	"github.com/signintech/gopdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 func TestNewRejectsBadOptions(t *testing.T) {
@@ -140,5 +143,57 @@ func TestFontFilesComeBeforeEmbedded(t *testing.T) {
 	}
 	if fs.faces[2].source != path {
 		t.Errorf("face 2 is %s, want %s", fs.faces[2].source, path)
+	}
+}
+
+// TestCompiledMetricsMatchGopdf: for every compiled-in font, the metrics read in place
+// (sfntMetrics) agree with gopdf's parse, which embeds the font, on every rune of the
+// Basic Multilingual Plane and every rune of the font's format 12 cmap: the same runes
+// have a glyph, with the same width. Otherwise a rune could be measured by one table
+// and drawn by another.
+func TestCompiledMetricsMatchGopdf(t *testing.T) {
+	compiled := []struct {
+		name string
+		data []byte
+	}{{"Go Regular", goregular.TTF}, {"Go Bold", gobold.TTF}}
+	for _, b := range bundled {
+		compiled = append(compiled, struct {
+			name string
+			data []byte
+		}{b.name, b.data})
+	}
+	for _, c := range compiled {
+		ours, err := newSfntMetrics(c.data)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		sub := &gopdf.SubsetFontObj{}
+		if err := sub.SetTTFData(c.data); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		theirs := gopdfMetrics{sub}
+		runes := 0
+		check := func(r rune) {
+			w1, ok1 := ours.width(r)
+			w2, ok2 := theirs.width(r)
+			if ok1 != ok2 || w1 != w2 {
+				t.Errorf("%s: U+%04X: ours (%d, %v), gopdf (%d, %v)", c.name, r, w1, ok1, w2, ok2)
+			}
+			if ok2 {
+				runes++
+			}
+		}
+		for r := rune(0); r <= 0xFFFF; r++ {
+			check(r)
+		}
+		for _, g := range sub.GetTTFParser().GroupingTables() {
+			for r := max(rune(g.StartCharCode), 0x10000); r <= rune(g.EndCharCode); r++ {
+				check(r)
+			}
+		}
+		if runes < 500 {
+			t.Errorf("%s: only %d runes with a glyph: the comparison saw nothing", c.name, runes)
+		}
+		t.Logf("%s: %d runes agree", c.name, runes)
 	}
 }
