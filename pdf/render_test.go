@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"log/slog"
 	"os"
@@ -288,6 +289,32 @@ func TestRenderCancelledWritesNothing(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("%d bytes written on error", buf.Len())
+	}
+}
+
+// failAfter accepts n bytes, then fails every write.
+type failAfter struct{ n int }
+
+var errFull = errors.New("disk full")
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errFull
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// TestRenderReturnsWriteError: gopdf ignores its writer's errors; Render must not.
+func TestRenderReturnsWriteError(t *testing.T) {
+	r := newTestRenderer(t, "", nil)
+	for _, n := range []int{0, 100, 20000} {
+		w := &failAfter{n: n}
+		if err := r.Render(context.Background(), w, printout("X", "", manyEntries(300)...)); !errors.Is(err, errFull) {
+			t.Errorf("fail after %d bytes: err = %v, want %v", n, err, errFull)
+		}
 	}
 }
 

@@ -29,7 +29,6 @@
 package pdf
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -62,8 +61,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Renderer renders printouts as PDF. It is safe for concurrent use; the fonts are
-// parsed once, in New.
+// Renderer renders printouts as PDF. It is safe for concurrent use. New reads the
+// fonts' coverage and widths; gopdf parses a font once, when a render first uses it
+// (a directory of Latin names never loads the CJK fallback).
 type Renderer struct {
 	fonts  *fontSet
 	tag    language.Tag
@@ -72,10 +72,10 @@ type Renderer struct {
 
 var _ directory.Renderer = (*Renderer)(nil)
 
-// New parses the fonts and validates the locale. It fails when a font file cannot be
-// read or is not a TrueType font gopdf can embed (collections and CFF-flavoured
-// OpenType are rejected), and when the locale is not a valid BCP 47 tag with collation
-// rules.
+// New reads the fonts, parsing the configured and installed font files, and
+// validates the locale. It fails when a font file cannot be read or is not a TrueType
+// font gopdf can embed (collections and CFF-flavoured OpenType are rejected), and when
+// the locale is not a valid BCP 47 tag with collation rules.
 func New(opts Options) (*Renderer, error) {
 	tag, err := ParseLocale(opts.Locale)
 	if err != nil {
@@ -109,9 +109,11 @@ func (r *Renderer) Fonts() (fonts []FontCoverage, uncovered []string) {
 // every page, "Page N of M" and the generation date (p.Generated, UTC) in each footer.
 // The output depends only on p and the fonts: the same input gives the same bytes.
 //
-// The document is built in memory and written with one Write, so on any error
-// (ctx cancelled, layout failure) nothing has been written to w. Errors are ctx.Err(),
-// gopdf failures, or w's write error.
+// The document is laid out and drawn in memory, then written to w as gopdf compiles
+// it, so an error while drawing (ctx cancelled, layout failure) leaves w untouched,
+// but w's own write error may leave a partial document: callers that need all or
+// nothing buffer (the API does, compressed). Errors are ctx.Err(), gopdf failures,
+// or w's write error.
 func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout) (err error) {
 	defer func() {
 		// gopdf is third-party code working on user data: fail the render, not the
@@ -133,11 +135,6 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout
 	if err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
-	var buf bytes.Buffer
-	buf.Grow(outputSize(len(entries)))
-	if _, err := gp.WriteTo(&buf); err != nil {
-		return fmt.Errorf("pdf: %w", err)
-	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -148,13 +145,28 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout
 			slog.Int("invisible_omitted", c.invisible),
 			slog.String("runes", c.exampleList()))
 	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	sw := &stickyWriter{w: w}
+	if _, err := gp.WriteTo(sw); err != nil {
+		return fmt.Errorf("pdf: %w", err)
+	}
+	return sw.err
 }
 
-// outputSize estimates the PDF size (fonts, then about 320 bytes a member) so the
-// buffer grows once.
-func outputSize(members int) int { return 96<<10 + 320*members }
+// stickyWriter keeps w's first write error and writes nothing after it: gopdf's
+// WriteTo ignores the errors of the writes it makes.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
+}
 
 // infoText prepares s for the document information dictionary, which needs no font
 // but which gopdf encodes as UTF-16 only for the Basic Multilingual Plane: other
