@@ -41,6 +41,7 @@ type Config struct {
 	PDFFontFiles []string // PDF_FONT_FILES: extra TTFs (colon-separated), tried before the embedded fonts
 	PDFFontDirs  []string // PDF_FONT_DIRS: where installed fonts are looked for (colon-separated)
 	PDFLocale    string   // PDF_LOCALE: collation locale for member order
+	MaxRenders   int      // PRINT_MAX_RENDERS: printouts rendered at once (0: one per CPU)
 
 	KazooVersion string // KAZOO_VERSION: the envelope's `version`
 	NodeName     string // NODE_NAME: hashed into the envelope's `node`
@@ -99,6 +100,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			*dst = d
 		}
 	}
+	count := func(name string, dst *int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a whole number ≥ 0", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
 	str("LISTEN_ADDR", &c.ListenAddr)
 	str("COUCHDB_URL", &c.CouchDBURL)
 	str("COUCHDB_USER", &c.CouchDBUser)
@@ -141,13 +152,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	dur("HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
 	dur("HTTP_IDLE_TIMEOUT", &c.IdleTimeout)
 	dur("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
-	if v := strings.TrimSpace(getenv("MAX_CONNECTIONS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			errs = append(errs, fmt.Errorf("MAX_CONNECTIONS=%q: want a whole number ≥ 0", v))
-		}
-		c.MaxConnections = n
-	}
+	count("MAX_CONNECTIONS", &c.MaxConnections)
+	count("PRINT_MAX_RENDERS", &c.MaxRenders)
 	if v := strings.TrimSpace(getenv("FIRST_RUN_DEMO")); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

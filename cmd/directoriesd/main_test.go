@@ -102,12 +102,12 @@ func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
 		"COUCHDB_URL": "ftp://x", "COUCHDB_TIMEOUT": "soon", "AUTH_MODE": "none",
 		"LOG_LEVEL": "loud", "MAX_CONNECTIONS": "-1", "LOG_FORMAT": "xml",
 		"COUCHDB_PASSWORD": "a", "COUCHDB_PASSWORD_FILE": "/nonexistent",
-		"AMQP_URL": "http://broker",
+		"AMQP_URL": "http://broker", "PRINT_MAX_RENDERS": "two",
 	}))
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"COUCHDB_URL", "COUCHDB_TIMEOUT", "AUTH_MODE", "LOG_LEVEL", "MAX_CONNECTIONS", "LOG_FORMAT", "COUCHDB_PASSWORD and COUCHDB_PASSWORD_FILE", "AMQP_URL"} {
+	for _, want := range []string{"COUCHDB_URL", "COUCHDB_TIMEOUT", "AUTH_MODE", "LOG_LEVEL", "MAX_CONNECTIONS", "LOG_FORMAT", "COUCHDB_PASSWORD and COUCHDB_PASSWORD_FILE", "AMQP_URL", "PRINT_MAX_RENDERS"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}

@@ -69,6 +69,7 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 		Gate:        policy,
 		PDF:         reg.InstrumentRenderer("pdf", pdfRenderer),
 		CSV:         reg.InstrumentRenderer("csv", csvRenderer),
+		MaxRenders:  cfg.MaxRenders,
 		Observer:    reg,
 		Metrics:     reg.Handler(),
 		Ready:       store.Ping,

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,6 +195,124 @@ func TestCSV(t *testing.T) {
 	rec = e.do("GET", e.path("?accept=csv"), "")
 	wantStatus(t, rec, http.StatusOK)
 	e.golden("csv_listing", rec)
+}
+
+// gatedRenderer holds every render until release is closed, counting renders at once.
+type gatedRenderer struct {
+	release         chan struct{}
+	calls           atomic.Int32
+	active, maxSeen atomic.Int32
+}
+
+func (g *gatedRenderer) Render(ctx context.Context, w io.Writer, _ directory.Printout) error {
+	g.calls.Add(1)
+	n := g.active.Add(1)
+	defer g.active.Add(-1)
+	for {
+		m := g.maxSeen.Load()
+		if n <= m || g.maxSeen.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	_, err := io.WriteString(w, "%PDF-1.7 gated")
+	return err
+}
+
+// waitFor polls cond for up to 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestMaxRenders: no more than Config.MaxRenders printouts render at once; the others
+// wait their turn and are all answered; a client that gives up while waiting never
+// gets a render.
+func TestMaxRenders(t *testing.T) {
+	g := &gatedRenderer{release: make(chan struct{})}
+	e := newEnv(t, func(c *api.Config) { c.PDF, c.MaxRenders = g, 2 })
+	seedPrintable(e, "print")
+	const clients = 5
+	codes := make(chan int, clients)
+	for range clients {
+		go func() { codes <- e.do("GET", e.path("/print?accept=pdf"), "").Code }()
+	}
+	waitFor(t, "two renders", func() bool { return g.active.Load() == 2 })
+	time.Sleep(100 * time.Millisecond) // the other three had time to start, were they let in
+
+	// A client giving up while it waits for a turn is not rendered for.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req := httptest.NewRequest("GET", e.path("/print?accept=pdf"), nil).WithContext(ctx)
+	req.Header.Set("X-Auth-Token", e.token)
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	if rec.Code == http.StatusOK {
+		t.Errorf("a request cancelled while waiting was answered 200")
+	}
+	if got := g.maxSeen.Load(); got != 2 {
+		t.Fatalf("%d renders at once, want 2", got)
+	}
+	close(g.release)
+	for range clients {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("status %d, want 200", code)
+		}
+	}
+	if got := g.calls.Load(); got != clients {
+		t.Errorf("%d renders, want %d (the cancelled request must not render)", got, clients)
+	}
+	if got := g.maxSeen.Load(); got != 2 {
+		t.Errorf("%d renders at once, want 2", got)
+	}
+}
+
+// TestCSVGzipWhenWorthIt: a printout is gzipped for a gzip client from minGzip bytes
+// on (compressed as it is rendered) and decompresses to the plain answer; a smaller
+// one is sent as it is.
+func TestCSVGzipWhenWorthIt(t *testing.T) {
+	e := newEnv(t, withRenderers(t))
+	seedPrintable(e, "small")
+	seedMembers(e, "big", 60)
+	for _, tc := range []struct {
+		dir  string
+		gzip bool
+	}{{"small", false}, {"big", true}} {
+		plain := e.do("GET", e.path("/"+tc.dir+"?accept=csv"), "")
+		wantStatus(t, plain, http.StatusOK)
+		rec := e.do("GET", e.path("/"+tc.dir+"?accept=csv"), "", "Accept-Encoding: gzip")
+		wantStatus(t, rec, http.StatusOK)
+		if got := rec.Header().Get("Content-Encoding") == "gzip"; got != tc.gzip {
+			t.Fatalf("%s (%d bytes): gzipped = %v, want %v", tc.dir, plain.Body.Len(), got, tc.gzip)
+		}
+		if tc.gzip != (plain.Body.Len() >= 1024) {
+			t.Fatalf("%s: fixture of %d bytes does not test the threshold", tc.dir, plain.Body.Len())
+		}
+		body := rec.Body.Bytes()
+		if tc.gzip {
+			zr, err := gzip.NewReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(body, plain.Body.Bytes()) {
+			t.Errorf("%s: gzip answer differs from the plain one", tc.dir)
+		}
+		if v := rec.Header().Get("Vary"); v != "Accept-Encoding" {
+			t.Errorf("%s: Vary = %q", tc.dir, v)
+		}
+	}
 }
 
 // BenchmarkPDF10000Members runs the whole HTTP GET of a 10,000-member directory as PDF
