@@ -37,10 +37,10 @@ func BenchmarkPrintoutHTTP(b *testing.B) {
 }
 
 func benchPrintout(b *testing.B, members int) {
-	cfg := couchdbtest.Fresh(b)
-	if cfg.Driver == couchdb.EmbeddedDriver {
+	if couchdbtest.Embedded() {
 		b.Skip("needs a CouchDB server (the compat server or COUCHDB_URL)")
 	}
+	cfg := couchdbtest.Config(b) // COUCHDB_URL's server when set: a new account there
 	acct, token := drillAccount(b, cfg)
 	const dir = "bigdir"
 	seedDirectory(b, cfg, acct, dir, members)

@@ -53,8 +53,9 @@ func NewMain(ctx context.Context, cfg Config, logOut io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	// Parsing the fonts leaves tens of MB of garbage; hand it back now rather than
-	// carry it as resident memory until the heap grows into it.
+	// Parsing font files (PDF_FONT_FILES, installed fonts found for uncovered scripts)
+	// can leave MBs of garbage; hand it back now rather than carry it as resident
+	// memory until the heap grows into it.
 	debug.FreeOSMemory()
 	csvRenderer, err := pdf.NewCSV(cfg.PDFLocale)
 	if err != nil {
