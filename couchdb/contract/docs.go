@@ -28,10 +28,8 @@ func docTests() group {
 		{"BodyRoundTrip", testBodyRoundTrip},
 		{"ReservedIDs", func(t *testing.T, c *kivik.Client) {
 			db := newDB(t, c)
-			_, err := db.Put(ctx(), "_bad", doc{"a": 1})
-			wantStatus(t, "Put(_bad)", err, http.StatusBadRequest)
-			_, err = db.Put(ctx(), "x", doc{"_foo": 1})
-			wantStatus(t, "Put with _foo", err, http.StatusBadRequest)
+			wantStatus(t, "Put(_bad)", refusedPut(db, "_bad", doc{"a": 1}), http.StatusBadRequest)
+			wantStatus(t, "Put with _foo", refusedPut(db, "x", doc{"_foo": 1}), http.StatusBadRequest)
 			put(t, db, "_design/ok", doc{"language": "javascript"})
 		}},
 		{"GetOptions", testGetOptions},
