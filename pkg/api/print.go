@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -32,21 +33,31 @@ func (s *Server) printDirectory(c echo.Context, r *request) error {
 		return err
 	}
 	corsIfAsked(c, r)
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding) // on a 304 too
 	if notModified(c, tag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	body := newBody(acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)))
+	if err := s.render(ctx, renderer, body, p, ext); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, attachment(p.AccountName+"-directory."+ext))
+	return body.send(c, contentType)
+}
+
+// render renders p into body in one of the Config.MaxRenders slots, freed before the
+// answer is sent, so a client slow to download holds no slot.
+func (s *Server) render(ctx context.Context, renderer directory.Renderer, body *body, p directory.Printout, ext string) error {
 	select {
 	case s.renders <- struct{}{}:
 		defer func() { <-s.renders }()
 	case <-ctx.Done():
-		return &directory.Error{Code: directory.ECodeUnavailable, Message: "waiting to render " + ext, Err: ctx.Err()}
+		return &directory.Error{Code: directory.ECodeUnavailable, Message: "client gone while waiting to render " + ext, Err: ctx.Err()}
 	}
-	body := newBody(acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)))
 	if err := renderer.Render(ctx, body, p); err != nil {
 		return &directory.Error{Code: directory.ECodeInternal, Message: "rendering " + ext, Err: err}
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, attachment(p.AccountName+"-directory."+ext))
-	return body.send(c, contentType)
+	return nil
 }
 
 // minGzip is the smallest body worth compressing.
@@ -82,15 +93,13 @@ func (b *body) Write(p []byte) (int, error) {
 
 // send answers 200 with the body, gzipped if it was compressed.
 func (b *body) send(c echo.Context, contentType string) error {
-	h := c.Response().Header()
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	if b.zw == nil {
 		return c.Blob(http.StatusOK, contentType, b.head.Bytes())
 	}
 	if err := b.zw.Close(); err != nil {
 		return err
 	}
-	h.Set(echo.HeaderContentEncoding, "gzip")
+	c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
 	return c.Blob(http.StatusOK, contentType, b.zbuf.Bytes())
 }
 

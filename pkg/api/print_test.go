@@ -129,7 +129,11 @@ func TestPDFETagFollowsMembers(t *testing.T) {
 	if etag == "" {
 		t.Fatal("no ETag")
 	}
-	wantStatus(t, e.do("GET", e.path("/print?accept=pdf"), "", "If-None-Match: "+etag), http.StatusNotModified)
+	notMod := e.do("GET", e.path("/print?accept=pdf"), "", "If-None-Match: "+etag)
+	wantStatus(t, notMod, http.StatusNotModified)
+	if v := notMod.Header().Get("Vary"); v != "Accept-Encoding" {
+		t.Errorf("304 Vary = %q, want Accept-Encoding as on the 200", v)
+	}
 	u := couchdbtest.GetDoc(t, e.cfg, e.acct, "u1")
 	u["first_name"] = "Zoe"
 	e.seed(u)
@@ -249,7 +253,7 @@ func TestMaxRenders(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // the other three had time to start, were they let in
 
 	// A client giving up while it waits for a turn is not rendered for.
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	req := httptest.NewRequest("GET", e.path("/print?accept=pdf"), nil).WithContext(ctx)
 	req.Header.Set("X-Auth-Token", e.token)
@@ -272,6 +276,53 @@ func TestMaxRenders(t *testing.T) {
 	}
 	if got := g.maxSeen.Load(); got != 2 {
 		t.Errorf("%d renders at once, want 2", got)
+	}
+}
+
+// bigRenderer writes 64 KiB of PDF-ish bytes.
+type bigRenderer struct{}
+
+func (bigRenderer) Render(_ context.Context, w io.Writer, _ directory.Printout) error {
+	_, err := w.Write(append([]byte("%PDF-1.7\n"), make([]byte, 64<<10)...))
+	return err
+}
+
+// stalledWriter is a client that stops reading: its first write blocks until release.
+type stalledWriter struct {
+	*httptest.ResponseRecorder
+	writing, release chan struct{}
+}
+
+func (s *stalledWriter) Write(p []byte) (int, error) {
+	select {
+	case s.writing <- struct{}{}:
+	default:
+	}
+	<-s.release
+	return s.ResponseRecorder.Write(p)
+}
+
+// TestSlowClientHoldsNoRenderSlot: a client slow to download its printout does not
+// keep the next one from rendering (MaxRenders 1).
+func TestSlowClientHoldsNoRenderSlot(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.PDF, c.MaxRenders = bigRenderer{}, 1 })
+	seedPrintable(e, "print")
+	slow := &stalledWriter{httptest.NewRecorder(), make(chan struct{}, 1), make(chan struct{})}
+	req := httptest.NewRequest("GET", e.path("/print?accept=pdf"), nil)
+	req.Header.Set("X-Auth-Token", e.token)
+	done := make(chan struct{})
+	go func() { e.handler.ServeHTTP(slow, req); close(done) }()
+	defer func() { close(slow.release); <-done }()
+	<-slow.writing
+	got := make(chan int, 1)
+	go func() { got <- e.do("GET", e.path("/print?accept=pdf"), "").Code }()
+	select {
+	case code := <-got:
+		if code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a printout waits for another client's download: the render slot is held while sending")
 	}
 }
 
