@@ -149,7 +149,7 @@ func (fs *fontSet) add(source string, data []byte, only []*unicode.RangeTable) (
 	}
 	f := &face{family: fs.nextFamily(), source: source, metrics: gopdfMetrics{m}, only: only, data: data}
 	if err := fs.embed(f); err != nil {
-		return err
+		return fmt.Errorf("pdf: %w", err)
 	}
 	fs.faces = append(fs.faces, f)
 	return nil
@@ -174,11 +174,11 @@ func (fs *fontSet) embed(f *face) error {
 	f.once.Do(func() {
 		defer func() {
 			if p := recover(); p != nil {
-				f.embedErr = fmt.Errorf("pdf: font file %q: malformed TrueType data (%v)", f.source, p)
+				f.embedErr = fmt.Errorf("font %q: malformed TrueType data (%v)", f.source, p)
 			}
 		}()
 		if err := fs.container.AddTTFFontData(f.family, flattenComposites(f.data)); err != nil {
-			f.embedErr = fmt.Errorf("pdf: font file %q: %w", f.source, err)
+			f.embedErr = fmt.Errorf("font %q: %w", f.source, err)
 		}
 		f.data = nil
 	})

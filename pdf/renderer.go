@@ -112,8 +112,9 @@ func (r *Renderer) Fonts() (fonts []FontCoverage, uncovered []string) {
 // The document is laid out and drawn in memory, then written to w as gopdf compiles
 // it, so an error while drawing (ctx cancelled, layout failure) leaves w untouched,
 // but w's own write error may leave a partial document: callers that need all or
-// nothing buffer (the API does, compressed). Errors are ctx.Err(), gopdf failures,
-// or w's write error.
+// nothing buffer (the API does, compressed). Errors are ctx.Err(), gopdf failures
+// while drawing, or w's first write error (gopdf's WriteTo ignores both its writer's
+// errors and those of the objects it writes, such as a font subset).
 func (r *Renderer) Render(ctx context.Context, w io.Writer, p directory.Printout) (err error) {
 	defer func() {
 		// gopdf is third-party code working on user data: fail the render, not the

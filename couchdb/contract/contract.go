@@ -133,7 +133,6 @@ func get(t *testing.T, db *kivik.DB, id string, opts ...kivik.Option) doc {
 	return d
 }
 
-// wantStatus fails unless err carries the HTTP status.
 // refusedPut is db.Put for a write the server refuses, sent again (up to 3 times)
 // when the refusal itself was lost: Apache CouchDB answers a reserved id or a missing
 // database before reading the body and closes the connection, so a client still
@@ -149,6 +148,7 @@ func refusedPut(db *kivik.DB, id string, d any) error {
 	return err
 }
 
+// wantStatus fails unless err carries the HTTP status.
 func wantStatus(t *testing.T, what string, err error, status int) {
 	t.Helper()
 	if got := kivik.HTTPStatus(err); got != status {
