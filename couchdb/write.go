@@ -2,9 +2,8 @@ package couchdb
 
 import (
 	"context"
-	"encoding/json"
+	"maps"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -265,42 +264,10 @@ func (s *Store) docState(ctx context.Context, db *kivik.DB, id string) (docState
 // sameContent reports whether stored is the write of doc: equal apart from _rev, with
 // numbers compared by value (CouchDB may print them differently).
 func sameContent(stored, doc directory.Doc) bool {
-	a, errA := normalise(stored)
-	b, errB := normalise(doc)
-	return errA == nil && errB == nil && reflect.DeepEqual(a, b)
-}
-
-func normalise(doc directory.Doc) (any, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	d, err := directory.DecodeDoc(b)
-	if err != nil {
-		return nil, err
-	}
-	delete(d, "_rev")
-	return numbersByValue(map[string]any(d)), nil
-}
-
-func numbersByValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = numbersByValue(x)
-		}
-	case directory.Doc:
-		return numbersByValue(map[string]any(t))
-	case []any:
-		for i, x := range t {
-			t[i] = numbersByValue(x)
-		}
-	case json.Number:
-		if f, err := strconv.ParseFloat(string(t), 64); err == nil {
-			return f
-		}
-	}
-	return v
+	a, b := maps.Clone(stored), maps.Clone(doc)
+	delete(a, "_rev")
+	delete(b, "_rev")
+	return directory.SameJSON(a, b)
 }
 
 // sleep waits d or until ctx is done; false when ctx is done.

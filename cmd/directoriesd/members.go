@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -473,7 +472,7 @@ func upsert(ctx context.Context, store *couchdb.Store, notify directory.Notifier
 		}
 	}
 	delete(next, "pvt_deleted")
-	if sameJSON(have, next) {
+	if directory.SameJSON(have, next) {
 		return false, false, nil
 	}
 	next["pvt_modified"] = directory.GregorianSeconds(now)
@@ -488,33 +487,3 @@ func upsert(ctx context.Context, store *couchdb.Store, notify directory.Notifier
 type noNotices struct{}
 
 func (noNotices) Notify(context.Context, directory.Change) {}
-
-// sameJSON compares two docs as JSON values (numbers as text).
-func sameJSON(a, b directory.Doc) bool {
-	return reflect.DeepEqual(normalize(map[string]any(a)), normalize(map[string]any(b)))
-}
-
-func normalize(v any) any {
-	switch t := v.(type) {
-	case directory.Doc:
-		return normalize(map[string]any(t))
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for _, k := range slices.Sorted(maps.Keys(t)) {
-			m[k] = normalize(t[k])
-		}
-		return m
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = normalize(x)
-		}
-		return out
-	case []string:
-		return normalize(stringsToAny(t))
-	case nil, bool, string:
-		return t
-	default:
-		return fmt.Sprint(t)
-	}
-}

@@ -3,6 +3,7 @@ package directory
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 )
 
@@ -37,6 +38,26 @@ func (d Doc) String(key string) string {
 func (d Doc) Bool(key string) bool {
 	b, _ := d[key].(bool)
 	return b
+}
+
+// SameJSON reports whether a and b are the same JSON object: compared as they
+// marshal, so []string and []any of the same strings are equal, with numbers compared
+// by value (json.Number "1e2" equals 100). Docs that cannot be marshalled are not the
+// same.
+func SameJSON(a, b Doc) bool {
+	x, errA := asJSONValue(a)
+	y, errB := asJSONValue(b)
+	return errA == nil && errB == nil && reflect.DeepEqual(x, y)
+}
+
+func asJSONValue(d Doc) (any, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	err = json.Unmarshal(b, &v) // numbers as float64: compared by value
+	return v, err
 }
 
 // Clone returns a deep copy of d.
