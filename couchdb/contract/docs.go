@@ -41,13 +41,7 @@ func docTests() group {
 			}
 		}},
 		{"Stats", func(t *testing.T, c *kivik.Client) {
-			db := newDB(t, c)
-			put(t, db, "a", doc{})
-			rev := put(t, db, "b", doc{})
-			if _, err := db.Delete(ctx(), "b", rev); err != nil {
-				t.Fatal(err)
-			}
-			st, err := db.Stats(ctx())
+			st, err := statsAfterDelete(t, c)
 			if err != nil || st.DocCount != 1 || st.DeletedCount != 1 {
 				t.Fatalf("Stats: %+v %v", st, err)
 			}
@@ -159,4 +153,17 @@ func testGetOptions(t *testing.T, c *kivik.Client) {
 	if _, ok := get(t, db, "d", kivik.Param("conflicts", true))["_conflicts"]; ok {
 		t.Fatal("_conflicts on a doc without conflicts")
 	}
+}
+
+// statsAfterDelete stores two docs in a new database, deletes one and returns the
+// database's stats.
+func statsAfterDelete(t *testing.T, c *kivik.Client) (*kivik.DBStats, error) {
+	t.Helper()
+	db := newDB(t, c)
+	put(t, db, "a", doc{})
+	rev := put(t, db, "b", doc{})
+	if _, err := db.Delete(ctx(), "b", rev); err != nil {
+		t.Fatal(err)
+	}
+	return db.Stats(ctx())
 }
